@@ -1,0 +1,175 @@
+/**
+ * The My Number vault (R5.1, R6.4): the only code that reads or writes the link table
+ * 資格仮名ID ↔ 個人番号. It uses its own database account, which is the only one granted on the
+ * vault schema. The number is stored AES-256-GCM encrypted under a key ID (rotation: new entries
+ * use the active key, old ones stay readable and are re-encrypted by `rotate()`); the additional
+ * data binds each ciphertext to its table, column and row, so a ciphertext copied onto another
+ * row does not decrypt. A keyed HMAC (blind index) finds a person's entry without decrypting.
+ * Every store and reveal is written to the audit log with actor and purpose, never the number.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { isValidMyNumber } from '../common/mynumber';
+import type { AuditLog } from './audit';
+
+export interface VaultKeys {
+  ring: Map<string, Buffer>;
+  activeKeyId: string;
+  indexKey: Buffer;
+}
+
+export interface VaultAccess {
+  actor: string;
+  purpose: string;
+  caseId?: string;
+}
+
+interface LinkRow {
+  pseudonym_id: string;
+  key_id: string;
+  iv: Buffer;
+  ciphertext: Buffer;
+  auth_tag: Buffer;
+}
+
+export class VaultError extends Error {
+  constructor(readonly code: 'INVALID_MY_NUMBER' | 'NOT_FOUND' | 'UNKNOWN_KEY' | 'INTEGRITY', message: string) {
+    super(message);
+    this.name = 'VaultError';
+  }
+}
+
+export class MyNumberVault {
+  private readonly table: string;
+
+  constructor(
+    private readonly sequelize: Sequelize,
+    private readonly vaultSchema: string,
+    private readonly keys: VaultKeys,
+    private readonly audit: AuditLog,
+  ) {
+    this.table = `${vaultSchema}.my_number_links`;
+  }
+
+  blindIndex(myNumber: string): Buffer {
+    return createHmac('sha256', this.keys.indexKey).update(`my_number:${myNumber}`).digest();
+  }
+
+  private aad(pseudonymId: string): Buffer {
+    return Buffer.from(`${this.table}.ciphertext|${pseudonymId}`, 'utf8');
+  }
+
+  private encrypt(pseudonymId: string, myNumber: string) {
+    const keyId = this.keys.activeKeyId;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.ring.get(keyId)!, iv);
+    cipher.setAAD(this.aad(pseudonymId));
+    const ciphertext = Buffer.concat([cipher.update(myNumber, 'utf8'), cipher.final()]);
+    return { keyId, iv, ciphertext, tag: cipher.getAuthTag() };
+  }
+
+  private decrypt(row: LinkRow): string {
+    const key = this.keys.ring.get(row.key_id);
+    if (!key) throw new VaultError('UNKNOWN_KEY', `vault entry encrypted under unknown key id ${row.key_id}`);
+    try {
+      const d = createDecipheriv('aes-256-gcm', key, row.iv);
+      d.setAAD(this.aad(row.pseudonym_id));
+      d.setAuthTag(row.auth_tag);
+      return Buffer.concat([d.update(row.ciphertext), d.final()]).toString('utf8');
+    } catch {
+      throw new VaultError('INTEGRITY', `vault entry ${row.pseudonym_id} failed authentication`);
+    }
+  }
+
+  /**
+   * Stores a number and returns the person's 資格仮名ID: the existing one when the number is
+   * already in the vault (the same person applying again), a new one otherwise. Safe under
+   * concurrent intake of the same number: the unique blind index decides.
+   */
+  async store(myNumber: string, access: VaultAccess): Promise<{ pseudonymId: string; created: boolean }> {
+    if (!isValidMyNumber(myNumber)) throw new VaultError('INVALID_MY_NUMBER', 'the My Number is not valid');
+    const index = this.blindIndex(myNumber);
+    const candidate = randomUUID();
+    const enc = this.encrypt(candidate, myNumber);
+    const [, affected] = await this.sequelize.query(
+      `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, key_id, iv, ciphertext, auth_tag, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      { replacements: [candidate, index, enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date()], type: QueryTypes.INSERT },
+    );
+    const created = Number(affected) === 1;
+    const pseudonymId = created ? candidate : await this.findPseudonym(index);
+    await this.audit.append({ actor: access.actor, action: 'my_number.store', purpose: access.purpose,
+      targetType: 'pseudonym', targetId: pseudonymId, outcome: 'ok', detail: { created, caseId: access.caseId ?? null } });
+    return { pseudonymId, created };
+  }
+
+  private async findPseudonym(index: Buffer): Promise<string> {
+    const rows = await this.sequelize.query<{ pseudonym_id: string }>(
+      `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ?`, { replacements: [index], type: QueryTypes.SELECT });
+    if (!rows[0]) throw new VaultError('NOT_FOUND', 'vault entry vanished during store');
+    return rows[0].pseudonym_id;
+  }
+
+  /** The 資格仮名ID of a number already in the vault, or null; reads no ciphertext. */
+  async lookup(myNumber: string, access: VaultAccess): Promise<string | null> {
+    if (!isValidMyNumber(myNumber)) throw new VaultError('INVALID_MY_NUMBER', 'the My Number is not valid');
+    const rows = await this.sequelize.query<{ pseudonym_id: string }>(
+      `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ?`,
+      { replacements: [this.blindIndex(myNumber)], type: QueryTypes.SELECT });
+    const id = rows[0]?.pseudonym_id ?? null;
+    await this.audit.append({ actor: access.actor, action: 'my_number.lookup', purpose: access.purpose,
+      targetType: 'pseudonym', targetId: id ?? undefined, outcome: id ? 'ok' : 'denied' });
+    return id;
+  }
+
+  /** Decrypts the number of a 資格仮名ID, for an adapter call to 住基ネット or the 中間サーバー only. */
+  async reveal(pseudonymId: string, access: VaultAccess): Promise<string> {
+    const rows = await this.sequelize.query<LinkRow>(
+      `SELECT pseudonym_id, key_id, iv, ciphertext, auth_tag FROM ${this.table} WHERE pseudonym_id = ?`,
+      { replacements: [pseudonymId], type: QueryTypes.SELECT });
+    if (!rows[0]) {
+      await this.audit.append({ actor: access.actor, action: 'my_number.reveal', purpose: access.purpose,
+        targetType: 'pseudonym', targetId: pseudonymId, outcome: 'denied' });
+      throw new VaultError('NOT_FOUND', `no vault entry for pseudonym ${pseudonymId}`);
+    }
+    const value = this.decrypt(rows[0]);
+    await this.audit.append({ actor: access.actor, action: 'my_number.reveal', purpose: access.purpose,
+      targetType: 'pseudonym', targetId: pseudonymId, outcome: 'ok', detail: { caseId: access.caseId ?? null } });
+    return value;
+  }
+
+  /**
+   * Re-encrypts every entry not under the active key. An entry that fails authentication is not
+   * touched: it is counted, reported by 資格仮名ID in the audit log, and left for investigation.
+   */
+  async rotate(access: VaultAccess, batch = 500): Promise<{ rotated: number; failed: string[] }> {
+    let rotated = 0;
+    const failed: string[] = [];
+    let after = '';
+    for (;;) {
+      const rows = await this.sequelize.query<LinkRow>(
+        `SELECT pseudonym_id, key_id, iv, ciphertext, auth_tag FROM ${this.table}
+          WHERE key_id <> ? AND pseudonym_id > ? ORDER BY pseudonym_id LIMIT ${batch}`,
+        { replacements: [this.keys.activeKeyId, after], type: QueryTypes.SELECT });
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        after = row.pseudonym_id;
+        let plain: string;
+        try {
+          plain = this.decrypt(row);
+        } catch {
+          failed.push(row.pseudonym_id);
+          continue;
+        }
+        const enc = this.encrypt(row.pseudonym_id, plain);
+        await this.sequelize.query(
+          `UPDATE ${this.table} SET key_id = ?, iv = ?, ciphertext = ?, auth_tag = ?, rotated_at = ? WHERE pseudonym_id = ? AND key_id = ?`,
+          { replacements: [enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date(), row.pseudonym_id, row.key_id] });
+        rotated++;
+      }
+    }
+    await this.audit.append({ actor: access.actor, action: 'my_number.rotate', purpose: access.purpose,
+      outcome: failed.length ? 'error' : 'ok', detail: { rotated, failed, keyId: this.keys.activeKeyId } });
+    return { rotated, failed };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The schema comes from migrations: an empty database migrates forwards (and back), and the
+ * grants that keep the My Number apart are part of what it creates.
+ */
+import mysql from 'mysql2/promise';
+import { parseConfig } from '../../common/config';
+import { createSequelize } from '../../db/connection';
+import { createMigrator } from '../../db/migrate';
+import { appSchema, config, rootConnection, vaultSchema } from '../helpers/env';
+
+const fresh = `kyusui_mt_${Date.now().toString(36)}`;
+
+function withDb(url: string, db: string, user?: string, password?: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  if (user) u.username = user;
+  if (password) u.password = password;
+  return u.toString();
+}
+
+async function errno(url: string, sql: string): Promise<number | null> {
+  const u = new URL(url);
+  const conn = await mysql.createConnection({ host: u.hostname, port: Number(u.port), user: u.username, password: decodeURIComponent(u.password) });
+  try {
+    await conn.query(sql);
+    return null;
+  } catch (err) {
+    return (err as { errno: number }).errno;
+  } finally {
+    await conn.end();
+  }
+}
+
+describe('migrations', () => {
+  it('when an empty database is migrated forwards, then every table exists; down and up again round-trip', async () => {
+    const root = await rootConnection();
+    const migrator = new URL(config.MIGRATION_DATABASE_URL);
+    try {
+      for (const s of [fresh, `${fresh}_vault`]) {
+        await root.query(`CREATE DATABASE ${s}`);
+        await root.query(`GRANT ALL PRIVILEGES ON ${s}.* TO ?@? WITH GRANT OPTION`, [migrator.username, config.DB_GRANT_HOST]);
+      }
+      const cfg = parseConfig({
+        ...process.env,
+        DATABASE_URL: withDb(config.DATABASE_URL, fresh),
+        VAULT_DATABASE_URL: withDb(config.VAULT_DATABASE_URL, `${fresh}_vault`),
+        MIGRATION_DATABASE_URL: withDb(config.MIGRATION_DATABASE_URL, fresh),
+      });
+      const sequelize = createSequelize(cfg.MIGRATION_DATABASE_URL, 1);
+      const umzug = createMigrator(cfg, sequelize);
+      const applied = await umzug.up();
+      expect(applied.length).toBeGreaterThan(0);
+      expect(await umzug.pending()).toHaveLength(0);
+      const [tables] = await root.query(
+        'SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema IN (?, ?) ORDER BY 1, 2',
+        [fresh, `${fresh}_vault`]);
+      const names = (tables as { s: string; t: string }[]).map((r) => `${r.s === fresh ? 'app' : 'vault'}.${r.t}`);
+      expect(names).toEqual(expect.arrayContaining(['app.registrants', 'app.cases', 'app.review_tasks', 'app.payments',
+        'app.documents', 'app.audit_log', 'app.passers', 'vault.my_number_links']));
+      expect(names.filter((n) => n.startsWith('vault.'))).toEqual(['vault.my_number_links']);
+
+      await umzug.down({ to: 0 });
+      expect(await umzug.executed()).toHaveLength(0);
+      await umzug.up();
+      expect(await umzug.pending()).toHaveLength(0);
+      await sequelize.close();
+    } finally {
+      await root.query(`DROP DATABASE IF EXISTS ${fresh}`);
+      await root.query(`DROP DATABASE IF EXISTS ${fresh}_vault`);
+      await root.end();
+    }
+  });
+
+  it('when the registrant file has its 18 items, then none of its columns is a My Number', async () => {
+    const root = await rootConnection();
+    try {
+      const [cols] = await root.query(
+        'SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = ?', [appSchema]);
+      const all = (cols as { t: string; c: string }[]);
+      const registrant = all.filter((r) => r.t === 'registrants').map((r) => r.c);
+      expect(registrant).toEqual(expect.arrayContaining(['registrant_id', 'portal_pseudonym_id', 'qualification_status',
+        'honseki', 'passer_number', 'license_number', 'name_kanji', 'name_kana', 'postal_code', 'phone', 'address',
+        'birth_date', 'license_issued_on', 'reissued_on', 'reissue_count', 'return_reason', 'warning', 'remarks']));
+      expect(all.filter((r) => /my_?number|kojin/i.test(r.c))).toEqual([]);
+    } finally {
+      await root.end();
+    }
+  });
+
+  it('when the application account reads the vault or deletes registry rows, then the grant is missing', async () => {
+    expect(await errno(config.DATABASE_URL, `SELECT * FROM ${vaultSchema}.my_number_links`)).toBe(1142);
+    expect(await errno(config.DATABASE_URL, `DELETE FROM ${appSchema}.registrants WHERE 1 = 0`)).toBe(1142);
+    expect(await errno(config.DATABASE_URL, `UPDATE ${appSchema}.audit_log SET actor = 'x' WHERE 1 = 0`)).toBe(1142);
+    expect(await errno(config.DATABASE_URL, `DELETE FROM ${appSchema}.audit_log WHERE 1 = 0`)).toBe(1142);
+    expect(await errno(config.VAULT_DATABASE_URL, `SELECT * FROM ${appSchema}.cases`)).toBe(1142);
+    expect(await errno(config.VAULT_DATABASE_URL, `DELETE FROM ${vaultSchema}.my_number_links WHERE 1 = 0`)).toBe(1142);
+    // and the accounts can do their own work
+    expect(await errno(config.DATABASE_URL, `SELECT COUNT(*) FROM ${appSchema}.registrants`)).toBeNull();
+    expect(await errno(config.VAULT_DATABASE_URL, `SELECT COUNT(*) FROM ${vaultSchema}.my_number_links`)).toBeNull();
+  });
+});

@@ -1,0 +1,28 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import type { Config } from '../common/config';
+
+export interface WorkerOptions {
+  config: Config;
+  deps: ActivityDeps;
+  taskQueue?: string;
+  connection?: NativeConnection;
+}
+
+/** A worker for every workflow and activity; a prebuilt bundle in production, the sources otherwise. */
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const { config } = opts;
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const code = config.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: require.resolve('../workflows') };
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities(opts.deps),
+    ...code,
+    shutdownGraceTime: '30 seconds',
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Workflow code imports only @temporalio/workflow and types.
+export * from './system-check';
