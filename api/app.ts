@@ -3,6 +3,7 @@ import { errorHandler, notFound } from './errors';
 import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
 import { healthRoutes } from './routes/health';
+import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -19,6 +20,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  if (deps.config.NODE_ENV !== 'production') app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps.queues));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

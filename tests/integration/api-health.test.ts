@@ -43,7 +43,7 @@ describe('API health over real HTTP', () => {
     try {
       const res = await fetch(`${other.url}/readyz`);
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = (await res.json()) as { checks: unknown; error: { message: string } };
       expect(body.checks).toEqual({ temporal: 'up', database: 'up', redis: 'down' });
       expect(body.error.message).toMatch(/redis/);
     } finally {
@@ -53,7 +53,7 @@ describe('API health over real HTTP', () => {
   });
 
   it('when the OpenAPI document is asked for, then it describes the health routes', async () => {
-    const doc = await (await fetch(`${url}/openapi.json`)).json();
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: object };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
   });
@@ -61,6 +61,6 @@ describe('API health over real HTTP', () => {
   it('when a route does not exist or the JSON is broken, then the error has the contract shape', async () => {
     const res = await fetch(`${url}/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('NOT_FOUND');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 });
