@@ -1,0 +1,171 @@
+/**
+ * The license (給水装置工事主任技術者免状) as an A4 portrait PDF.
+ *
+ * What is printed: license number (免状番号), name (氏名) with its reading (フリガナ), birth date
+ * (生年月日) and issue date (交付日) in the Japanese era, the issuer (国土交通大臣), an optional
+ * reissue note (再交付) and an optional QR code of the digital credential. Never the My Number
+ * (個人番号): the input type has no field for it, and an input object carrying one is refused
+ * so that a caller passing a whole registry row finds out at once.
+ *
+ * Output is reproducible: same input and `creationDate` → same bytes (pdf-lib's random font
+ * suffix uses a fixed seed, and the document metadata is set here explicitly).
+ */
+import { PDFDocument, PDFFont, PDFPage, rgb } from 'pdf-lib';
+import * as fontkit from '@pdf-lib/fontkit';
+import { formatJapaneseDate } from './era';
+import { assertGlyphsAvailable, findIpamjFont, subsetFontForText, type TextField } from './license-font';
+import type { IsoDate } from './iso-date';
+
+export { MissingGlyphError, findIpamjFont } from './license-font';
+
+export interface LicensePdfInput {
+  /** 免状番号, printed as given (an opaque identifier). */
+  licenseNumber: string;
+  /** 氏名, family and given name separated by U+3000; may contain IVS. */
+  nameKanji: string;
+  /** フリガナ in full-width katakana. */
+  nameKana: string;
+  birthDate: IsoDate;
+  /** 交付日: the date of this issue (first issue, rewrite 書換え交付, or reissue). */
+  issueDate: IsoDate;
+  /** 再交付: the number of the reissue (1 for the first) and its date. */
+  reissue?: { count: number; date: IsoDate };
+  /** PNG bytes of the credential QR code. */
+  qrPng?: Uint8Array;
+  /** Defaults to 国土交通大臣 (the issuer since April 2024). */
+  issuer?: string;
+  /** Path of ipamjm.ttf; found at run time when omitted (see findIpamjFont). */
+  fontPath?: string;
+  /** PDF creation/modification date; set it for reproducible output. Defaults to now. */
+  creationDate?: Date;
+}
+
+export const DEFAULT_ISSUER = '国土交通大臣';
+/** The legal basis printed on the license. *Unconfirmed* wording; kept in one place. */
+export const BODY_LINES = ['水道法第25条の5第1項の規定により', '給水装置工事主任技術者免状を交付する。'] as const;
+const TITLE = '給水装置工事主任技術者免状';
+
+/** Positions in PDF points (origin bottom left); exported so tests can find each field. */
+export const LICENSE_LAYOUT = {
+  page: { width: 595.28, height: 841.89 },
+  labelX: 90,
+  valueX: 190,
+  rightX: 505,
+  title: { y: 740, size: 26 },
+  licenseNumber: { y: 670, size: 14 },
+  nameKana: { y: 615, size: 13 },
+  nameKanji: { y: 578, size: 26 },
+  birthDate: { y: 528, size: 14 },
+  body: { y: 455, size: 14, lineGap: 26 },
+  issueDate: { y: 360, size: 14 },
+  reissue: { y: 330, size: 14 },
+  issuer: { y: 240, size: 20 },
+  qr: { x: 90, y: 80, size: 100 },
+} as const;
+
+const LABELS = { licenseNumber: '免状番号', nameKana: 'フリガナ', nameKanji: '氏名', birthDate: '生年月日', issueDate: '交付日', reissue: '再交付' };
+
+/** Renders the license; throws MissingGlyphError rather than print a character it cannot draw. */
+export async function renderLicensePdf(input: LicensePdfInput): Promise<Uint8Array> {
+  refuseMyNumber(input);
+  const fields = printedFields(input);
+  const text = fields.map((f) => f.text).join('');
+  const { bytes, font: parsed } = await subsetFontForText(input.fontPath ?? findIpamjFont(), text);
+  assertGlyphsAvailable(parsed, fields);
+
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  setMetadata(doc, input.creationDate ?? new Date());
+  doc.registerFontkit(fontkit);
+  const font = await doc.embedFont(bytes, { subset: false });
+  const page = doc.addPage([LICENSE_LAYOUT.page.width, LICENSE_LAYOUT.page.height]);
+  drawFrame(page);
+  drawFields(page, font, fields);
+  if (input.qrPng) {
+    const { x, y, size } = LICENSE_LAYOUT.qr;
+    page.drawImage(await doc.embedPng(input.qrPng), { x, y, width: size, height: size });
+  }
+  return doc.save();
+}
+
+function refuseMyNumber(input: LicensePdfInput): void {
+  if (Object.prototype.hasOwnProperty.call(input, 'myNumber')) {
+    throw new TypeError('免状の入力に個人番号を含めないでください (the license input must not carry a My Number)');
+  }
+}
+
+/** Every string that is printed, by field name, in drawing order. */
+function printedFields(input: LicensePdfInput): TextField[] {
+  if (input.licenseNumber.length === 0) throw new RangeError('免状番号が空です (license number is empty)');
+  const fields: TextField[] = [
+    { field: 'title', text: TITLE },
+    { field: 'labels', text: Object.values(LABELS).join('') },
+    { field: 'licenseNumber', text: input.licenseNumber },
+    { field: 'nameKana', text: input.nameKana },
+    { field: 'nameKanji', text: input.nameKanji },
+    { field: 'birthDate', text: `${formatJapaneseDate(input.birthDate)}生` },
+    { field: 'body', text: BODY_LINES.join('') },
+    { field: 'issueDate', text: formatJapaneseDate(input.issueDate) },
+    { field: 'issuer', text: input.issuer ?? DEFAULT_ISSUER },
+  ];
+  if (input.reissue) fields.push({ field: 'reissue', text: reissueText(input.reissue) });
+  return fields;
+}
+
+function reissueText({ count, date }: { count: number; date: IsoDate }): string {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError('再交付回数は1以上の整数です (reissue count must be a positive integer)');
+  }
+  return `${formatJapaneseDate(date)}（第${count}回）`;
+}
+
+/** Title only: the metadata must not carry personal data (it shows in viewers and indexes). */
+function setMetadata(doc: PDFDocument, date: Date): void {
+  doc.setTitle(TITLE, { showInWindowTitleBar: true });
+  doc.setLanguage('ja-JP');
+  doc.setCreator('kyusui-license');
+  doc.setProducer('kyusui-license (pdf-lib)');
+  doc.setCreationDate(date);
+  doc.setModificationDate(date);
+}
+
+function drawFrame(page: PDFPage): void {
+  const { width, height } = LICENSE_LAYOUT.page;
+  for (const inset of [28, 34]) {
+    page.drawRectangle({
+      x: inset,
+      y: inset,
+      width: width - 2 * inset,
+      height: height - 2 * inset,
+      borderColor: rgb(0, 0, 0),
+      borderWidth: inset === 28 ? 1.5 : 0.5,
+    });
+  }
+}
+
+function drawFields(page: PDFPage, font: PDFFont, fields: readonly TextField[]): void {
+  const L = LICENSE_LAYOUT;
+  const valueWidth = L.rightX - L.valueX;
+  const text = (field: string) => fields.find((f) => f.field === field)?.text;
+  const draw = (s: string, x: number, y: number, size: number) =>
+    page.drawText(s, { x, y, size, font, color: rgb(0, 0, 0) });
+
+  const titleWidth = font.widthOfTextAtSize(TITLE, L.title.size);
+  draw(TITLE, (L.page.width - titleWidth) / 2, L.title.y, L.title.size);
+  for (const key of ['licenseNumber', 'nameKana', 'nameKanji', 'birthDate', 'issueDate', 'reissue'] as const) {
+    const value = text(key);
+    if (value === undefined) continue;
+    const { y, size } = L[key];
+    draw(LABELS[key], L.labelX, y, Math.min(size, 14));
+    draw(value, L.valueX, y, fitSize(font, value, size, valueWidth));
+  }
+  BODY_LINES.forEach((line, i) => draw(line, L.labelX, L.body.y - i * L.body.lineGap, L.body.size));
+  const issuer = text('issuer')!;
+  const issuerSize = fitSize(font, issuer, L.issuer.size, valueWidth);
+  draw(issuer, L.rightX - font.widthOfTextAtSize(issuer, issuerSize), L.issuer.y, issuerSize);
+}
+
+/** Shrinks a long value (a long foreign name) to fit its line instead of running off the page. */
+function fitSize(font: PDFFont, text: string, size: number, maxWidth: number): number {
+  const width = font.widthOfTextAtSize(text, size);
+  return width <= maxWidth ? size : Math.floor(((size * maxWidth) / width) * 10) / 10;
+}
