@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Workflow code imports only @temporalio/workflow and types.
 export * from './system-check';
+export * from './case/case-workflow';

@@ -1,0 +1,46 @@
+/**
+ * What the case workflow asks of the outside world: one input object and one result object per
+ * activity (house style). Every activity is idempotent: retries and replays are safe.
+ */
+import type { CaseStatus, CheckFindings, PaymentMethod, ReviewDecision } from '../workflows/case/model';
+
+export interface RecordStatusInput { caseId: string; status: CaseStatus; seq: number; note?: string }
+export interface CaseRef { caseId: string }
+export interface OpenReviewTaskInput { caseId: string; taskId: string; kind: string; dueBusinessDays: number; findings: CheckFindings }
+export interface OpenReviewTaskResult { dueAt: string }
+export interface UpdateReviewTaskInput {
+  taskId: string;
+  status: 'claimed' | 'decided' | 'escalated' | 'cancelled';
+  actor?: string;
+  decision?: ReviewDecision;
+  reason?: string;
+}
+export interface CreatePaymentInput { caseId: string; paymentId: string; method: PaymentMethod; amount: number }
+export interface CreatePaymentResult { checkoutUrl: string | null }
+export interface SettlePaymentInput {
+  caseId: string;
+  paymentId: string;
+  outcome: 'paid' | 'cancelled' | 'expired' | 'refunded';
+  amount?: number;
+  externalRef?: string;
+  actor?: string;
+}
+export interface RegisterResult { registrantId: string; licenseNumber: string }
+export interface ProduceLicenseInput { caseId: string; registrantId: string }
+export interface ProduceLicenseResult { documentId: string; sha256: string }
+export interface NotifyInput { caseId: string; kind: string; reason?: string }
+
+export interface CaseActivities {
+  recordStatus(input: RecordStatusInput): Promise<void>;
+  verifyIdentity(input: CaseRef): Promise<CheckFindings['identity']>;
+  checkHonseki(input: CaseRef): Promise<CheckFindings['honseki']>;
+  checkEligibility(input: CaseRef): Promise<CheckFindings['eligibility']>;
+  openReviewTask(input: OpenReviewTaskInput): Promise<OpenReviewTaskResult>;
+  updateReviewTask(input: UpdateReviewTaskInput): Promise<void>;
+  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
+  settlePayment(input: SettlePaymentInput): Promise<void>;
+  registerRegistrant(input: CaseRef): Promise<RegisterResult>;
+  produceLicense(input: ProduceLicenseInput): Promise<ProduceLicenseResult>;
+  enqueuePrintJob(input: { caseId: string; documentId: string }): Promise<void>;
+  notifyApplicant(input: NotifyInput): Promise<void>;
+}

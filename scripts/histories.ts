@@ -1,0 +1,54 @@
+/**
+ * Saved workflow histories, outside jest (protobufjs types do not survive jest's module registry):
+ *   tsx scripts/histories.ts export <workflowId> <file.json>   fetch a history in Temporal's JSON form
+ *   tsx scripts/histories.ts replay <dir> [workflowsPath]        replay every *.json; prints a JSON report
+ * The replay exits 1 when any history diverges from the current workflow code.
+ */
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { loadConfigOrExit } from '../common/config';
+import { connectClient } from '../common/temporal';
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+async function exportHistory(workflowId: string, file: string): Promise<void> {
+  const client = await connectClient(loadConfigOrExit());
+  try {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    await writeFile(file, historyToJSON(history));
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function replay(dir: string, workflowsPath: string): Promise<boolean> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const histories = await Promise.all(files.map(async (f) => ({
+    workflowId: f.replace(/\.json$/, ''),
+    history: historyFromJSON(JSON.parse(await readFile(path.join(dir, f), 'utf8'))),
+  })));
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+  const results: { workflowId: string; ok: boolean; error?: string; errorName?: string }[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'saved-histories' }, histories)) {
+    results.push({ workflowId: r.workflowId, ok: !r.error, error: r.error?.message, errorName: r.error?.name });
+  }
+  process.stdout.write(`${JSON.stringify({ results })}\n`);
+  return results.every((r) => r.ok);
+}
+
+async function main(): Promise<void> {
+  const [cmd, a, b] = process.argv.slice(2);
+  if (cmd === 'export' && a && b) return exportHistory(a, b);
+  if (cmd === 'replay' && a) {
+    if (!(await replay(a, path.resolve(b ?? path.join(__dirname, '..', 'workflows'))))) process.exitCode = 1;
+    return;
+  }
+  throw new Error('usage: histories.ts export <workflowId> <file> | replay <dir> [workflowsPath]');
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`histories: ${err.message}\n`);
+  process.exit(2);
+});

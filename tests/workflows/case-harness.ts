@@ -1,0 +1,113 @@
+/**
+ * Runs the case workflow on the real Temporal dev server with mocked activities on a private task
+ * queue, and records what the activities were asked to do.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { CaseActivities } from '../../activities/case-contract';
+import type { CheckFindings, CaseWorkflowInput } from '../../workflows/case/model';
+import { caseWorkflow } from '../../workflows';
+import { connectClient } from '../../common/temporal';
+import { config } from '../helpers/env';
+
+export interface Script {
+  identity?: CheckFindings['identity'];
+  honseki?: CheckFindings['honseki'][];
+  reviewDueInMs?: number;
+  registerDelayMs?: number;
+}
+
+export interface Calls { name: keyof CaseActivities; input: unknown }
+
+export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
+  let honsekiCall = 0;
+  const rec = <K extends keyof CaseActivities>(name: K, impl: CaseActivities[K]): CaseActivities[K] =>
+    (async (input: never) => {
+      calls.push({ name, input });
+      return (impl as (i: never) => Promise<unknown>)(input);
+    }) as CaseActivities[K];
+  return {
+    recordStatus: rec('recordStatus', async () => undefined),
+    verifyIdentity: rec('verifyIdentity', async () => script.identity ?? { outcome: 'match', discrepancies: [] }),
+    checkHonseki: rec('checkHonseki', async () => script.honseki?.[honsekiCall++] ?? { outcome: 'match' }),
+    checkEligibility: rec('checkEligibility', async () => ({ passerFound: true, passerMatches: true, returnOrderWithinYear: false, notes: [] })),
+    openReviewTask: rec('openReviewTask', async () => ({ dueAt: new Date(Date.now() + (script.reviewDueInMs ?? 3_600_000)).toISOString() })),
+    updateReviewTask: rec('updateReviewTask', async () => undefined),
+    createPayment: rec('createPayment', async (i) => ({ checkoutUrl: i.method === 'online' ? `http://pay.test/${i.paymentId}` : null })),
+    settlePayment: rec('settlePayment', async () => undefined),
+    registerRegistrant: rec('registerRegistrant', async () => {
+      await new Promise((r) => setTimeout(r, script.registerDelayMs ?? 0));
+      return { registrantId: 'r-1', licenseNumber: '000123' };
+    }),
+    produceLicense: rec('produceLicense', async () => ({ documentId: 'd-1', sha256: 'ab'.repeat(32) })),
+    enqueuePrintJob: rec('enqueuePrintJob', async () => undefined),
+    notifyApplicant: rec('notifyApplicant', async () => undefined),
+  };
+}
+
+export const settings: CaseWorkflowInput['settings'] = {
+  reviewDueBusinessDays: 10, paymentExpiry: '1 hour', correctionExpiry: '1 hour', fee: 2300,
+};
+
+export class CaseHarness {
+  client!: Client;
+  private connection!: NativeConnection;
+  private code!: string;
+  private readonly taskQueue = `case-test-${randomUUID()}`;
+
+  async start(): Promise<void> {
+    this.client = await connectClient(config);
+    this.connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    ({ code: this.code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+    await this.connection.close();
+  }
+
+  /** Runs `body` while a worker with the scripted activities serves the private task queue. */
+  async run<T>(script: Script, body: (h: { start: (i?: Partial<CaseWorkflowInput>) => Promise<WorkflowHandle<typeof caseWorkflow>>; calls: Calls[] }) => Promise<T>): Promise<T> {
+    const calls: Calls[] = [];
+    const worker = await Worker.create({
+      connection: this.connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: this.taskQueue,
+      workflowBundle: { code: this.code }, activities: mockActivities(script, calls),
+    });
+    const start = (i: Partial<CaseWorkflowInput> = {}) => {
+      const caseId = randomUUID();
+      return this.client.workflow.start(caseWorkflow, {
+        taskQueue: this.taskQueue, workflowId: `case-${caseId}`, workflowExecutionTimeout: '2 minutes',
+        args: [{ caseId, type: 'registration', channel: 'mynaportal', paymentMethod: 'online', settings, ...i }],
+      });
+    };
+    return worker.runUntil(body({ start, calls }));
+  }
+}
+
+/** Waits until the workflow reports `status` (queries are cheap; the dev server is local). */
+export async function waitForStatus(h: WorkflowHandle<typeof caseWorkflow>, status: string, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await h.query('caseState');
+    if ((s as { status: string }).status === status) return s as import('../../workflows/case/model').CaseState;
+    if (Date.now() > until) throw new Error(`status stayed ${(s as { status: string }).status}, wanted ${status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const HISTORY_DIR = path.join(__dirname, 'histories');
+
+/** With RECORD_HISTORIES=1, keeps the run's history for the replay tests. */
+export async function maybeRecordHistory(h: WorkflowHandle, scenario: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  await mkdir(HISTORY_DIR, { recursive: true });
+  await promisify(execFile)('npx', ['tsx', 'scripts/histories.ts', 'export', h.workflowId,
+    path.join(HISTORY_DIR, `case-${scenario}-v1.json`)], { cwd: path.resolve(__dirname, '../..') });
+}
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;

@@ -1,0 +1,164 @@
+/**
+ * Every branch of the case workflow with mocked activities, on the real Temporal dev server.
+ * Run with RECORD_HISTORIES=1 to refresh the saved histories the replay test uses.
+ */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { CaseHarness, maybeRecordHistory, waitForStatus, type Calls } from './case-harness';
+
+const h = new CaseHarness();
+beforeAll(() => h.start(), 60_000);
+afterAll(() => h.close());
+
+const statuses = (calls: Calls[]) => calls.filter((c) => c.name === 'recordStatus').map((c) => (c.input as { status: string }).status);
+const called = (calls: Calls[], name: Calls['name']) => calls.filter((c) => c.name === name).map((c) => c.input as Record<string, unknown>);
+const reviewer = 'reviewer1';
+
+async function claimAndDecide(wf: Parameters<typeof maybeRecordHistory>[0], decision: 'approve' | 'reject' | 'return', reason = '') {
+  const s = await waitForStatus(wf as never, 'under_review');
+  const taskId = s.reviewTask!.taskId;
+  await wf.executeUpdate('claimReview', { args: [{ taskId, actor: reviewer }] });
+  await wf.executeUpdate('decideReview', { args: [{ taskId, actor: reviewer, decision, reason }] });
+  return taskId;
+}
+
+describe('case workflow', () => {
+  it('when the reviewer approves and the applicant pays online, then the case completes with a license', () =>
+    h.run({}, async ({ start, calls }) => {
+      const wf = await start();
+      await claimAndDecide(wf, 'approve');
+      const s = await waitForStatus(wf, 'awaiting_payment');
+      expect(s.payment).toMatchObject({ status: 'pending', amount: 2300, checkoutUrl: expect.stringContaining('http') });
+      await wf.signal('paymentConfirmed', { paymentId: s.payment!.paymentId, amount: 2300, externalRef: 'gw-1' });
+      const out = await wf.result();
+      expect(out).toMatchObject({ status: 'completed', registrantId: 'r-1', licenseNumber: '000123' });
+      expect(statuses(calls)).toEqual(['received', 'identity_check', 'under_review', 'awaiting_payment', 'registering',
+        'producing_license', 'completed']);
+      expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'paid', externalRef: 'gw-1' })]);
+      expect(called(calls, 'enqueuePrintJob')).toEqual([{ caseId: out.caseId, documentId: 'd-1' }]);
+      expect(called(calls, 'notifyApplicant').map((n) => n.kind)).toEqual(['received', 'payment_requested', 'completed']);
+      await maybeRecordHistory(wf, 'approve-online');
+    }));
+
+  it('when the reviewer rejects, then the case ends rejected without payment or registration', () =>
+    h.run({}, async ({ start, calls }) => {
+      const wf = await start();
+      await claimAndDecide(wf, 'reject', '合格者名簿に該当なし');
+      expect((await wf.result()).status).toBe('rejected');
+      expect(called(calls, 'createPayment')).toHaveLength(0);
+      expect(called(calls, 'registerRegistrant')).toHaveLength(0);
+      expect(called(calls, 'notifyApplicant').at(-1)).toMatchObject({ kind: 'rejected', reason: '合格者名簿に該当なし' });
+      await maybeRecordHistory(wf, 'reject');
+    }));
+
+  it('when the reviewer returns the case and the applicant resubmits, then it is reviewed again and completes', () =>
+    h.run({}, async ({ start, calls }) => {
+      const wf = await start({ paymentMethod: 'revenue_stamp', channel: 'paper' });
+      await claimAndDecide(wf, 'return', '写真が不鮮明です');
+      await waitForStatus(wf, 'returned_for_correction');
+      await wf.executeUpdate('resubmit', { args: [{ actor: 'portal', note: '写真を差し替え' }] });
+      await claimAndDecide(wf, 'approve');
+      await waitForStatus(wf, 'awaiting_payment');
+      await expect(wf.executeUpdate('confirmRevenueStamp', { args: [{ actor: 'clerk1', amount: 1000 }] }))
+        .rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await wf.executeUpdate('confirmRevenueStamp', { args: [{ actor: 'clerk1', amount: 2300 }] });
+      expect((await wf.result()).status).toBe('completed');
+      expect(statuses(calls)).toEqual(['received', 'identity_check', 'under_review', 'returned_for_correction',
+        'resubmitted', 'identity_check', 'under_review', 'awaiting_payment', 'registering', 'producing_license', 'completed']);
+      expect(called(calls, 'openReviewTask').map((t) => t.kind)).toEqual(['review', 're_review']);
+      await maybeRecordHistory(wf, 'return-resubmit-stamp');
+    }));
+
+  it('when someone who has not claimed the task decides, then the update is refused before it reaches history', () =>
+    h.run({}, async ({ start }) => {
+      const wf = await start();
+      const s = await waitForStatus(wf, 'under_review');
+      const taskId = s.reviewTask!.taskId;
+      await expect(wf.executeUpdate('decideReview', { args: [{ taskId, actor: 'intruder', decision: 'approve', reason: '' }] }))
+        .rejects.toThrow(WorkflowUpdateFailedError);
+      await wf.executeUpdate('claimReview', { args: [{ taskId, actor: reviewer }] });
+      await expect(wf.executeUpdate('claimReview', { args: [{ taskId, actor: 'reviewer2' }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/someone else/) } });
+      const events = (await wf.fetchHistory()).events ?? [];
+      const accepted = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      expect(accepted).toHaveLength(1); // only the legitimate claim
+      await wf.terminate('test done');
+    }));
+
+  it('when the applicant withdraws during review, then the task is cancelled and nothing is owed', () =>
+    h.run({}, async ({ start, calls }) => {
+      const wf = await start();
+      await waitForStatus(wf, 'under_review');
+      await wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: '申請取下げ' }] });
+      expect((await wf.result()).status).toBe('withdrawn');
+      expect(called(calls, 'updateReviewTask').map((u) => u.status)).toEqual(['cancelled']);
+      expect(called(calls, 'createPayment')).toHaveLength(0);
+      await maybeRecordHistory(wf, 'withdraw-review');
+    }));
+
+  it('when the applicant withdraws while payment is pending, then the checkout is cancelled', () =>
+    h.run({}, async ({ start, calls }) => {
+      const wf = await start();
+      await claimAndDecide(wf, 'approve');
+      await waitForStatus(wf, 'awaiting_payment');
+      await wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: '取下げ' }] });
+      expect((await wf.result()).status).toBe('withdrawn');
+      expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'cancelled' })]);
+      await maybeRecordHistory(wf, 'withdraw-unpaid');
+    }));
+
+  it('when the fee has been paid, then a withdrawal is refused: the application is accepted (受理)', () =>
+    h.run({ registerDelayMs: 3000 }, async ({ start }) => {
+      const wf = await start({ paymentMethod: 'revenue_stamp' });
+      await claimAndDecide(wf, 'approve');
+      await waitForStatus(wf, 'awaiting_payment');
+      await wf.executeUpdate('confirmRevenueStamp', { args: [{ actor: 'clerk1', amount: 2300 }] });
+      await waitForStatus(wf, 'registering');
+      await expect(wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: 'late' }] }))
+        .rejects.toMatchObject({ cause: { type: 'CONFLICT' } });
+      expect((await wf.result()).status).toBe('completed');
+      await maybeRecordHistory(wf, 'withdraw-refused-after-payment');
+    }));
+
+  it('when the fee is not paid in time, then the case fails as expired', () =>
+    h.run({}, async ({ start, calls }) => {
+      const wf = await start({ settings: { reviewDueBusinessDays: 10, paymentExpiry: '2 seconds', correctionExpiry: '1 hour', fee: 2300 } });
+      await claimAndDecide(wf, 'approve');
+      const out = await wf.result();
+      expect(out.status).toBe('failed');
+      expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'expired' })]);
+      expect(called(calls, 'recordStatus').at(-1)).toMatchObject({ status: 'failed', note: 'payment_expired' });
+      await maybeRecordHistory(wf, 'payment-expired');
+    }));
+
+  it('when 住基ネット disagrees with the application, then the reviewer sees the discrepancy and decides', () =>
+    h.run({ identity: { outcome: 'mismatch', discrepancies: ['address'] } }, async ({ start, calls }) => {
+      const wf = await start();
+      await claimAndDecide(wf, 'reject', '住所が一致しません');
+      expect((await wf.result()).status).toBe('rejected');
+      expect(called(calls, 'openReviewTask')[0].findings).toMatchObject({ identity: { outcome: 'mismatch', discrepancies: ['address'] } });
+      await maybeRecordHistory(wf, 'identity-mismatch');
+    }));
+
+  it('when the 本籍 cannot be determined, then the case is returned asking for a certificate', () =>
+    h.run({ honseki: [{ outcome: 'undeterminable' }, { outcome: 'documents' }] }, async ({ start, calls }) => {
+      const wf = await start();
+      await waitForStatus(wf, 'returned_for_correction');
+      await wf.executeUpdate('resubmit', { args: [{ actor: 'portal', note: '戸籍個人事項証明書を添付' }] });
+      await claimAndDecide(wf, 'reject', 'test');
+      expect((await wf.result()).status).toBe('rejected');
+      expect(called(calls, 'openReviewTask')).toHaveLength(1);
+      expect(called(calls, 'notifyApplicant')).toContainEqual({ caseId: expect.any(String), kind: 'returned_for_correction', reason: 'honseki_undeterminable' });
+      await maybeRecordHistory(wf, 'honseki-undeterminable');
+    }));
+
+  it('when the review task passes its due date, then it is escalated and still decidable', () =>
+    h.run({ reviewDueInMs: 500 }, async ({ start, calls }) => {
+      const wf = await start();
+      await waitForStatus(wf, 'under_review');
+      for (let i = 0; i < 100 && !called(calls, 'updateReviewTask').some((u) => u.status === 'escalated'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(called(calls, 'updateReviewTask').map((u) => u.status)).toEqual(['escalated']);
+      await claimAndDecide(wf, 'reject', 'test');
+      expect((await wf.result()).status).toBe('rejected');
+    }));
+});

@@ -1,0 +1,247 @@
+/**
+ * One workflow per application, ID `case-<caseId>`: receipt → identity and 本籍 checks → review
+ * (return for correction ⇄ resubmission) → payment → registration → license → notification.
+ * It carries no personal data: the applicant is the case ID; activities read the rest.
+ */
+import {
+  ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, uuid4,
+} from '@temporalio/workflow';
+import type { CaseActivities } from '../../activities/case-contract';
+import {
+  caseStateQuery, claimReviewUpdate, decideReviewUpdate, paymentConfirmedSignal, resubmitUpdate,
+  revenueStampUpdate, withdrawUpdate, type DecisionInput, type ResubmitInput, type WithdrawInput,
+} from './messages';
+import {
+  ACCEPTED_STATUSES, TERMINAL_STATUSES, type CaseOutcome, type CaseState, type CaseStatus, type CaseWorkflowInput,
+  type CheckFindings,
+} from './model';
+import { CaseStatusKey, CaseTypeKey, ChannelKey } from './search-attributes';
+
+/** Database and queue work: quick, retried a few times. */
+const local = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+/** Outside systems: an outage is waited out (up to a week), business refusals are non-retryable. */
+const remote = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '7 days',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '15 minutes' },
+});
+/** License production: CPU work (font subsetting, PDF). */
+const heavy = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
+});
+
+/** Ends the case early with a terminal status (caught at the top of the workflow). */
+class CaseEnded extends Error {
+  constructor(readonly status: CaseStatus, readonly note: string) {
+    super(note);
+  }
+}
+
+export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcome> {
+  const { caseId, settings } = input;
+  const ref = { caseId };
+  const state: CaseState = {
+    caseId, status: 'received', history: [], reviewTask: null, payment: null,
+    registrantId: null, licenseNumber: null, documentId: null,
+  };
+  let seq = 0;
+  let withdrawal: WithdrawInput | null = null;
+  let resubmission: ResubmitInput | null = null;
+  let decision: DecisionInput | null = null;
+
+  const setStatus = async (status: CaseStatus, note?: string) => {
+    state.status = status;
+    state.history.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}) });
+    upsertSearchAttributes([{ key: CaseStatusKey, value: status }]);
+    await local.recordStatus({ caseId, status, seq: ++seq, note });
+  };
+  const throwIfWithdrawn = () => {
+    if (withdrawal) throw new CaseEnded('withdrawn', withdrawal.reason);
+  };
+
+  setHandler(caseStateQuery, () => state);
+
+  setHandler(withdrawUpdate, (w) => {
+    withdrawal = w;
+  }, {
+    validator: (w) => {
+      if (!w.reason?.trim()) throw ApplicationFailure.nonRetryable('a reason is required', 'VALIDATION_FAILED');
+      if (withdrawal || TERMINAL_STATUSES.includes(state.status)) {
+        throw ApplicationFailure.nonRetryable(`the case is already ${state.status}`, 'CONFLICT');
+      }
+      if (ACCEPTED_STATUSES.includes(state.status)) {
+        throw ApplicationFailure.nonRetryable('the application has been accepted (受理) and can no longer be withdrawn', 'CONFLICT');
+      }
+    },
+  });
+
+  setHandler(claimReviewUpdate, async ({ taskId, actor }) => {
+    const task = state.reviewTask!;
+    task.status = 'claimed';
+    task.assignee = actor;
+    await local.updateReviewTask({ taskId, status: 'claimed', actor });
+    return { taskId, status: task.status, assignee: task.assignee };
+  }, {
+    validator: ({ taskId, actor }) => {
+      const task = state.reviewTask;
+      if (!task || task.taskId !== taskId || task.status === 'decided') {
+        throw ApplicationFailure.nonRetryable('the review task is not open', 'CONFLICT');
+      }
+      if (task.assignee && task.assignee !== actor) {
+        throw ApplicationFailure.nonRetryable('the review task is held by someone else', 'CONFLICT');
+      }
+    },
+  });
+
+  setHandler(decideReviewUpdate, (d) => {
+    state.reviewTask!.status = 'decided';
+    decision = d;
+    return { taskId: d.taskId, status: 'decided', assignee: d.actor };
+  }, {
+    validator: (d) => {
+      const task = state.reviewTask;
+      if (!task || task.taskId !== d.taskId || task.status === 'decided') {
+        throw ApplicationFailure.nonRetryable('the review task is not open', 'CONFLICT');
+      }
+      if (task.assignee !== d.actor) {
+        throw ApplicationFailure.nonRetryable('claim the review task before deciding it', 'CONFLICT');
+      }
+      if (!['approve', 'reject', 'return'].includes(d.decision)) {
+        throw ApplicationFailure.nonRetryable('decision must be approve, reject or return', 'VALIDATION_FAILED');
+      }
+      if (d.decision !== 'approve' && !d.reason?.trim()) {
+        throw ApplicationFailure.nonRetryable('a reason is required to reject or return', 'VALIDATION_FAILED');
+      }
+    },
+  });
+
+  setHandler(resubmitUpdate, (r) => {
+    resubmission = r;
+  }, {
+    validator: (_r: ResubmitInput) => {
+      if (state.status !== 'returned_for_correction' || resubmission) {
+        throw ApplicationFailure.nonRetryable('the case is not waiting for a correction', 'CONFLICT');
+      }
+    },
+  });
+
+  setHandler(paymentConfirmedSignal, (p) => {
+    const pay = state.payment;
+    if (pay && pay.paymentId === p.paymentId && pay.status === 'pending' && p.amount >= pay.amount) {
+      pay.status = 'paid';
+      pay.externalRef = p.externalRef;
+    }
+  });
+
+  setHandler(revenueStampUpdate, async ({ actor, amount }) => {
+    const pay = state.payment!;
+    pay.status = 'paid';
+    await local.settlePayment({ caseId, paymentId: pay.paymentId, outcome: 'paid', amount, actor });
+    return pay;
+  }, {
+    validator: ({ amount }) => {
+      const pay = state.payment;
+      if (state.status !== 'awaiting_payment' || !pay || pay.method !== 'revenue_stamp' || pay.status !== 'pending') {
+        throw ApplicationFailure.nonRetryable('the case is not waiting for revenue stamps', 'CONFLICT');
+      }
+      if (!Number.isInteger(amount) || amount < pay.amount) {
+        throw ApplicationFailure.nonRetryable(`the stamps must cover the fee of ${pay.amount} yen`, 'VALIDATION_FAILED');
+      }
+    },
+  });
+
+  const runChecks = async (): Promise<CheckFindings> => ({
+    identity: await remote.verifyIdentity(ref),
+    honseki: await remote.checkHonseki(ref),
+    eligibility: await local.checkEligibility(ref),
+  });
+
+  const returnForCorrection = async (reason: string) => {
+    resubmission = null; // before the status changes, so an early resubmission is not lost
+    await setStatus('returned_for_correction', reason);
+    await local.notifyApplicant({ caseId, kind: 'returned_for_correction', reason });
+    const answered = await condition(() => resubmission !== null || withdrawal !== null, settings.correctionExpiry);
+    throwIfWithdrawn();
+    if (!answered) throw new CaseEnded('failed', 'correction_expired');
+    await setStatus('resubmitted', resubmission!.note);
+  };
+
+  const review = async (findings: CheckFindings, round: number): Promise<DecisionInput> => {
+    const taskId = uuid4();
+    const kind = round === 1 ? 'review' : 're_review';
+    decision = null;
+    const { dueAt } = await local.openReviewTask({ caseId, taskId, kind, dueBusinessDays: settings.reviewDueBusinessDays, findings });
+    state.reviewTask = { taskId, kind, status: 'open', assignee: null, dueAt, escalated: false };
+    await setStatus('under_review'); // after the task exists: a case under review always has its task
+    const untilDue = Math.max(1, Date.parse(dueAt) - Date.now());
+    if (!(await condition(() => decision !== null || withdrawal !== null, untilDue))) {
+      state.reviewTask.escalated = true;
+      await local.updateReviewTask({ taskId, status: 'escalated' });
+      await condition(() => decision !== null || withdrawal !== null);
+    }
+    if (withdrawal) {
+      await local.updateReviewTask({ taskId, status: 'cancelled' });
+      throwIfWithdrawn();
+    }
+    const d = decision!;
+    await local.updateReviewTask({ taskId, status: 'decided', actor: d.actor, decision: d.decision, reason: d.reason });
+    return d;
+  };
+
+  const collectPayment = async () => {
+    const paymentId = uuid4();
+    const { checkoutUrl } = await local.createPayment({ caseId, paymentId, method: input.paymentMethod, amount: settings.fee });
+    state.payment = { paymentId, method: input.paymentMethod, amount: settings.fee, status: 'pending', checkoutUrl };
+    await setStatus('awaiting_payment'); // after the payment exists: a case awaiting payment can always be paid
+    await local.notifyApplicant({ caseId, kind: 'payment_requested' });
+    const pay = state.payment;
+    const paid = await condition(() => pay.status === 'paid' || withdrawal !== null, settings.paymentExpiry);
+    if (pay.status !== 'paid') {
+      pay.status = paid ? 'cancelled' : 'expired';
+      await local.settlePayment({ caseId, paymentId, outcome: pay.status });
+      throwIfWithdrawn();
+      throw new CaseEnded('failed', 'payment_expired');
+    }
+    if (pay.method === 'online') {
+      await local.settlePayment({ caseId, paymentId, outcome: 'paid', amount: pay.amount, externalRef: pay.externalRef });
+    }
+  };
+
+  upsertSearchAttributes([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
+  try {
+    await setStatus('received');
+    await local.notifyApplicant({ caseId, kind: 'received' });
+    for (let round = 1; ; round++) {
+      await setStatus('identity_check');
+      const findings = await runChecks();
+      throwIfWithdrawn();
+      if (findings.honseki.outcome === 'undeterminable') {
+        await returnForCorrection('honseki_undeterminable');
+        continue;
+      }
+      const d = await review(findings, round);
+      if (d.decision === 'approve') break;
+      if (d.decision === 'reject') throw new CaseEnded('rejected', d.reason);
+      await returnForCorrection(d.reason);
+    }
+    await collectPayment();
+    await setStatus('registering');
+    const reg = await local.registerRegistrant(ref);
+    Object.assign(state, { registrantId: reg.registrantId, licenseNumber: reg.licenseNumber });
+    await setStatus('producing_license');
+    const doc = await heavy.produceLicense({ caseId, registrantId: reg.registrantId });
+    state.documentId = doc.documentId;
+    await local.enqueuePrintJob({ caseId, documentId: doc.documentId });
+    await setStatus('completed');
+    await local.notifyApplicant({ caseId, kind: 'completed' });
+  } catch (err) {
+    if (!(err instanceof CaseEnded)) throw err;
+    await setStatus(err.status, err.note);
+    await local.notifyApplicant({ caseId, kind: err.status, reason: err.note });
+  }
+  return { caseId, status: state.status, registrantId: state.registrantId, licenseNumber: state.licenseNumber };
+}

@@ -1,0 +1,6 @@
+/** Search attributes staff filter by in the Temporal UI. Never personal data. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const CaseTypeKey = defineSearchAttributeKey('CaseType', SearchAttributeType.KEYWORD);
+export const CaseStatusKey = defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD);
+export const ChannelKey = defineSearchAttributeKey('Channel', SearchAttributeType.KEYWORD);
