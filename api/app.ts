@@ -2,6 +2,7 @@ import express from 'express';
 import { errorHandler, notFound } from './errors';
 import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
+import { mountAuth } from './auth';
 import { healthRoutes } from './routes/health';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
@@ -17,6 +18,8 @@ export function createApp(deps: ApiDeps): express.Express {
   });
   app.use(express.json({ limit: '20mb' }));
   app.use(healthRoutes(deps));
+  // Before every /api/v1 router: authenticates all but the public calls (api/auth/index.ts).
+  mountAuth(app, deps);
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
