@@ -1,18 +1,22 @@
 /**
  * All activities, built from injected dependencies (house style: createActivities(deps)).
- * Workflows type their proxies with ReturnType<typeof createActivities>.
+ * Workflows type their proxies with ReturnType<typeof createActivities> or the contract types.
  */
 import type { Sequelize } from 'sequelize';
 import type { Queues } from '../common/queues';
+import { createCaseActivities, type CaseActivityDeps } from './case';
 import { createSystemCheckActivities } from './system-check';
 
 export interface ActivityDeps {
   db: Sequelize;
   queues: Queues;
+  /** Absent in tests that run the system-check workflow only. */
+  cases?: CaseActivityDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemCheckActivities(deps),
+    ...(deps.cases ? createCaseActivities(deps.cases) : {}),
   };
 }

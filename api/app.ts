@@ -4,6 +4,10 @@ import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
 import { mountAuth } from './auth';
 import { healthRoutes } from './routes/health';
+import { caseRoutes } from './routes/cases';
+import { paymentRoutes, paymentWebhookRoutes } from './routes/payments';
+import { registrantRoutes } from './routes/registrants';
+import { reviewTaskRoutes } from './routes/review-tasks';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -16,10 +20,16 @@ export function createApp(deps: ApiDeps): express.Express {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
-  app.use(express.json({ limit: '20mb' }));
   app.use(healthRoutes(deps));
+  // Before the JSON parser: the webhook's signature is over the raw bytes.
+  app.use(paymentWebhookRoutes(deps));
+  app.use(express.json({ limit: '80mb' })); // ten 5 MB attachments in base64
   // Before every /api/v1 router: authenticates all but the public calls (api/auth/index.ts).
   mountAuth(app, deps);
+  app.use(caseRoutes(deps));
+  app.use(reviewTaskRoutes(deps));
+  app.use(paymentRoutes(deps));
+  app.use(registrantRoutes(deps));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });

@@ -8,6 +8,7 @@ import { createQueues } from '../common/queues';
 import { connectClient } from '../common/temporal';
 import { createSequelize } from '../db/connection';
 import { createApp } from './app';
+import { createApiServices } from './services';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -15,14 +16,15 @@ async function main(): Promise<void> {
   const db = createSequelize(config.DATABASE_URL, config.DB_POOL_MAX);
   const queues = createQueues(config.REDIS_URL);
   const temporal = await connectClient(config);
-  const app = createApp({ config, logger, db, queues, temporal });
+  const services = createApiServices(config, db, logger);
+  const app = createApp({ config, logger, db, queues, temporal, services });
   const server = app.listen(config.PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.PORT}` }, 'api listening');
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api shutting down');
     server.close(async () => {
-      await Promise.allSettled([queues.close(), db.close(), temporal.connection.close()]);
+      await Promise.allSettled([services.close(), queues.close(), db.close(), temporal.connection.close()]);
       process.exit(0);
     });
     server.closeIdleConnections();

@@ -17,6 +17,10 @@ const url = (protocols: string[]) =>
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const yen = z.coerce.number().int().min(0).max(1_000_000);
+/** A Temporal duration string: '30 days', '2 hours', '45 seconds', '500 ms'. */
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/,
+  "must be a duration such as '30 days' or '10 seconds'");
 
 /** A key ring `kid1:base64,kid2:base64`; each key must decode to exactly 32 bytes (AES-256 / HMAC-SHA256). */
 const keyRing = z.string().transform((v, ctx) => {
@@ -85,6 +89,27 @@ const schema = z.object({
   JUKI_SIM_URL: url(['http', 'https']).default('http://127.0.0.1:3101'),
   CHUKAN_SIM_URL: url(['http', 'https']).default('http://127.0.0.1:3102'),
   PAYMENT_SIM_URL: url(['http', 'https']).default('http://127.0.0.1:3103'),
+
+  PRINT_SPOOL_DIR: z.string().default('.run/dev/print-spool'),
+
+  /** Shared secret of the payment gateway's webhook signature (HMAC-SHA256 of the raw body). */
+  PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'),
+
+  /** Fees per case type in yen (*unconfirmed*: domain notes); 0 means no payment step. */
+  FEE_REGISTRATION: yen.default(2300),
+  FEE_CHANGE: yen.default(0),
+  FEE_REWRITE: yen.default(2300),
+  FEE_REISSUE: yen.default(2550),
+  FEE_DELETION: yen.default(0),
+  FEE_RETURN: yen.default(0),
+  /** Review deadline in administrative business days (weekends, holidays, 12/29–1/3 excluded). */
+  REVIEW_DUE_BUSINESS_DAYS: positiveInt.default(10),
+  /** How long an approved case may stay unpaid. */
+  PAYMENT_EXPIRY: duration.default('30 days'),
+  /** How long a case returned for correction (補正) waits for the applicant. */
+  CORRECTION_EXPIRY: duration.default('60 days'),
+  /** Days an inquiry result (住基ネット / 中間サーバー answer) is kept for the reviewer before it is purged. */
+  INQUIRY_RESULT_RETENTION_DAYS: positiveInt.default(90),
 
   /** AES-256-GCM data keys for the My Number vault, `kid:base64,…`. */
   MYNUMBER_KEYS: keyRing,

@@ -139,14 +139,15 @@ stop_infra() {
 # Secrets for local use only, made once per env and kept under .run/ (never committed).
 ensure_local_secrets() {
   local f=$RUN_DIR/secrets.env
-  if [ ! -f "$f" ]; then
-    umask 077
-    {
-      echo "MYNUMBER_KEYS=k1:$(head -c32 /dev/urandom | base64)"
-      echo "MYNUMBER_ACTIVE_KEY_ID=k1"
-      echo "MYNUMBER_INDEX_KEY=$(head -c32 /dev/urandom | base64)"
-    } >"$f"
-  fi
+  umask 077
+  touch "$f"
+  # One line per secret, added when missing (an older env dir gains new secrets without losing its keys).
+  add_secret() { grep -q "^$1=" "$f" || echo "$1=$2" >>"$f"; }
+  add_secret MYNUMBER_KEYS "k1:$(head -c32 /dev/urandom | base64)"
+  add_secret MYNUMBER_ACTIVE_KEY_ID k1
+  add_secret MYNUMBER_INDEX_KEY "$(head -c32 /dev/urandom | base64)"
+  add_secret PAYMENT_WEBHOOK_SECRET "$(head -c32 /dev/urandom | base64 | tr -d '/+=')"
+  umask 022
   set -a; . "$f"; set +a
 }
 
@@ -225,7 +226,11 @@ start_simulators() {
   for name in juki chukan payment; do
     [ -f "$ROOT/simulators/$name/main.ts" ] || continue
     case $name in juki) port=${JUKI_SIM_URL##*:};; chukan) port=${CHUKAN_SIM_URL##*:};; payment) port=${PAYMENT_SIM_URL##*:};; esac
-    start_node "sim-$name" "simulators/$name/main.ts" --port "$port"
+    if [ "$name" = payment ]; then
+      start_node "sim-$name" "simulators/$name/main.ts" --port "$port" --webhook-secret "$PAYMENT_WEBHOOK_SECRET"
+    else
+      start_node "sim-$name" "simulators/$name/main.ts" --port "$port"
+    fi
     wait_port 127.0.0.1 "$port" 60 "$name simulator"
   done
 }

@@ -1,27 +1,29 @@
 /**
- * The worker process: runs workflow tasks and activities. On SIGTERM/SIGINT the SDK stops polling,
- * lets running activities finish (shutdownGraceTime), and only then are the pools closed, so no
- * work is lost: anything unfinished is retried by Temporal on another worker.
+ * The worker process: runs workflow tasks, activities and the Bull consumers (mail, print). On
+ * SIGTERM/SIGINT the SDK stops polling, lets running activities finish (shutdownGraceTime), and
+ * only then are the pools closed, so no work is lost: anything unfinished is retried by Temporal
+ * on another worker, and Bull jobs in flight return to their queue.
  */
 import { loadConfigOrExit } from '../common/config';
 import { createLogger } from '../common/logger';
-import { createQueues } from '../common/queues';
 import { installTemporalRuntime } from '../common/temporal';
-import { createSequelize } from '../db/connection';
+import { createRuntime } from '../activities/runtime';
 import { createWorker } from './create-worker';
+import { startJobConsumers } from './jobs';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
   installTemporalRuntime(logger);
-  const db = createSequelize(config.DATABASE_URL, config.DB_POOL_MAX);
-  const queues = createQueues(config.REDIS_URL);
-  const { worker, connection } = await createWorker({ config, deps: { db, queues } });
+  const runtime = createRuntime(config, { logger });
+  const jobs = startJobConsumers({ db: runtime.db, queues: runtime.queues, documents: runtime.documents, logger,
+    smtpUrl: config.SMTP_URL, mailFrom: config.MAIL_FROM, printSpoolDir: config.PRINT_SPOOL_DIR });
+  const { worker, connection } = await createWorker({ config, deps: { db: runtime.db, queues: runtime.queues, cases: runtime } });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal once in-flight tasks have completed
   } finally {
-    await Promise.allSettled([queues.close(), db.close(), connection.close()]);
+    await Promise.allSettled([jobs.close(), runtime.close(), connection.close()]);
     logger.info('worker stopped');
   }
 }

@@ -5,6 +5,7 @@ import { connectClient } from '../../common/temporal';
 import { createLogger } from '../../common/logger';
 import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
+import { createApiServices } from '../../api/services';
 import { appDb, config } from '../helpers/env';
 
 async function serve(deps: ApiDeps): Promise<{ url: string; server: Server }> {
@@ -20,13 +21,14 @@ describe('API health over real HTTP', () => {
   let server: Server;
 
   beforeAll(async () => {
-    deps = { config, logger, db: appDb(), queues: createQueues(config.REDIS_URL), temporal: await connectClient(config) };
+    const db = appDb();
+    deps = { config, logger, db, queues: createQueues(config.REDIS_URL), temporal: await connectClient(config), services: createApiServices(config, db) };
     ({ url, server } = await serve(deps));
   });
 
   afterAll(async () => {
     server.close();
-    await Promise.all([deps.queues.close(), deps.db.close(), deps.temporal.connection.close()]);
+    await Promise.all([deps.services.close(), deps.queues.close(), deps.db.close(), deps.temporal.connection.close()]);
   });
 
   it('when every dependency answers, then /healthz and /readyz are 200', async () => {

@@ -6,6 +6,7 @@ import { connectClient } from '../../common/temporal';
 import { createLogger } from '../../common/logger';
 import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
+import { createApiServices } from '../../api/services';
 import { accountsContext, addApiClient, addStaffAccount, type AccountsContext } from '../../api/auth/accounts';
 import { totpCode } from '../../api/auth/totp';
 import { appDb, config, uniqueId } from '../helpers/env';
@@ -18,8 +19,9 @@ export interface TestApi {
 }
 
 export async function startApi(): Promise<TestApi> {
-  const deps: ApiDeps = { config, logger: createLogger('test', 'silent'), db: appDb(),
-    queues: createQueues(config.REDIS_URL), temporal: await connectClient(config) };
+  const db = appDb();
+  const deps: ApiDeps = { config, logger: createLogger('test', 'silent'), db,
+    queues: createQueues(config.REDIS_URL), temporal: await connectClient(config), services: createApiServices(config, db) };
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return {
@@ -28,7 +30,7 @@ export async function startApi(): Promise<TestApi> {
     ctx: accountsContext(config, deps.db),
     async close() {
       await new Promise((r) => server.close(r));
-      await Promise.all([deps.queues.close(), deps.db.close(), deps.temporal.connection.close()]);
+      await Promise.all([deps.services.close(), deps.queues.close(), deps.db.close(), deps.temporal.connection.close()]);
     },
   };
 }

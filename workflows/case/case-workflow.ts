@@ -4,12 +4,12 @@
  * It carries no personal data: the applicant is the case ID; activities read the rest.
  */
 import {
-  ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, uuid4,
+  ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertSearchAttributes, uuid4,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../../activities/case-contract';
 import {
   caseStateQuery, claimReviewUpdate, decideReviewUpdate, paymentConfirmedSignal, resubmitUpdate,
-  revenueStampUpdate, withdrawUpdate, type DecisionInput, type ResubmitInput, type WithdrawInput,
+  revenueStampUpdate, withdrawUpdate, type DecisionInput, type PaymentConfirmedInput, type ResubmitInput, type WithdrawInput,
 } from './messages';
 import {
   ACCEPTED_STATUSES, TERMINAL_STATUSES, type CaseOutcome, type CaseState, type CaseStatus, type CaseWorkflowInput,
@@ -33,6 +33,10 @@ const heavy = proxyActivities<CaseActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
 });
+
+/** patched() IDs: each guards a change made while cases of the older code may be running. */
+export const PATCH_WITHDRAWN_AFTER_PAYMENT = 'withdrawn-after-payment-refund';
+export const PATCH_LATE_PAYMENT_REFUND = 'late-payment-refund';
 
 /** Ends the case early with a terminal status (caught at the top of the workflow). */
 class CaseEnded extends Error {
@@ -129,13 +133,25 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     },
   });
 
+  /** Online payments that arrived after their payment had expired or been cancelled: refunded before the end. */
+  const latePayments: PaymentConfirmedInput[] = [];
   setHandler(paymentConfirmedSignal, (p) => {
     const pay = state.payment;
     if (pay && pay.paymentId === p.paymentId && pay.status === 'pending' && p.amount >= pay.amount) {
       pay.status = 'paid';
       pay.externalRef = p.externalRef;
+    } else if (pay && pay.paymentId === p.paymentId && (pay.status === 'expired' || pay.status === 'cancelled')) {
+      latePayments.push(p);
     }
   });
+  const refundLatePayments = async () => {
+    while (latePayments.length > 0 && patched(PATCH_LATE_PAYMENT_REFUND)) {
+      const p = latePayments.shift()!;
+      await local.settlePayment({ caseId, paymentId: p.paymentId, outcome: 'paid', amount: p.amount, externalRef: p.externalRef });
+      await local.settlePayment({ caseId, paymentId: p.paymentId, outcome: 'refunded', amount: p.amount });
+      if (state.payment?.paymentId === p.paymentId) state.payment.status = 'refunded';
+    }
+  };
 
   setHandler(revenueStampUpdate, async ({ actor, amount }) => {
     const pay = state.payment!;
@@ -209,6 +225,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     if (pay.method === 'online') {
       await local.settlePayment({ caseId, paymentId, outcome: 'paid', amount: pay.amount, externalRef: pay.externalRef });
     }
+    // Paid and withdrawn in the same instant: the withdrawal was accepted (before 受理), so it wins
+    // and the fee is refunded (domain notes: refundable on withdrawal before acceptance).
+    if (withdrawal && patched(PATCH_WITHDRAWN_AFTER_PAYMENT)) throwIfWithdrawn();
   };
 
   upsertSearchAttributes([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
@@ -240,8 +259,13 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     await local.notifyApplicant({ caseId, kind: 'completed' });
   } catch (err) {
     if (!(err instanceof CaseEnded)) throw err;
+    if (err.status === 'withdrawn' && state.payment?.status === 'paid' && patched(PATCH_WITHDRAWN_AFTER_PAYMENT)) {
+      await local.settlePayment({ caseId, paymentId: state.payment.paymentId, outcome: 'refunded', actor: (withdrawal as WithdrawInput | null)?.actor });
+      state.payment.status = 'refunded';
+    }
     await setStatus(err.status, err.note);
     await local.notifyApplicant({ caseId, kind: err.status, reason: err.note });
   }
+  await refundLatePayments();
   return { caseId, status: state.status, registrantId: state.registrantId, licenseNumber: state.licenseNumber };
 }

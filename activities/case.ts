@@ -1,0 +1,433 @@
+/**
+ * The case workflow's activities (activities/case-contract.ts), on the real database, vault,
+ * adapters, document store and queues. Every one is idempotent — a retry or a second delivery
+ * finds its own earlier work (unique keys, INSERT IGNORE, derived IDs, Bull job IDs) — and none
+ * returns personal data to the workflow: the history holds IDs, statuses and field names only.
+ *
+ * The My Number is revealed from the vault only inside verifyIdentity / checkHonseki, for the one
+ * adapter call that needs it, with purpose and actor recorded; it is never returned or logged.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { ChukanAdapter, JukiAdapter, PaymentGatewayAdapter } from '../adapters';
+import { isRemoteError, toFailureInfo, type IdentityInfo, type InquiryContext, type RemoteName } from '../adapters';
+import type { Queues } from '../common/queues';
+import type { AuditLog } from '../db/audit';
+import { sqlTime } from '../db/connection';
+import { derivedId, type DocumentStore } from '../db/documents';
+import type { MyNumberVault } from '../db/vault';
+import { addBusinessDays } from '../domain/business-days';
+import { todayInTokyo } from '../domain/iso-date';
+import { renderLicensePdf } from '../domain/license-pdf';
+import { noticeText } from '../domain/notices';
+import type { Applicant } from '../domain/validation';
+import { TERMINAL_STATUSES, type CheckFindings } from '../workflows/case/model';
+import type { CaseActivities, CaseRef, RecordStatusInput } from './case-contract';
+
+/** The system itself, as the actor of automatic steps. */
+export const SYSTEM_ACTOR = 'system:case-workflow';
+const PURPOSE_IDENTITY = '給水装置工事主任技術者免状事務: 申請者の本人確認';
+const PURPOSE_HONSEKI = '給水装置工事主任技術者免状事務: 本籍の確認';
+
+export interface CaseActivityDeps {
+  db: Sequelize;
+  audit: AuditLog;
+  vault: MyNumberVault;
+  juki: JukiAdapter;
+  chukan: ChukanAdapter;
+  payments: PaymentGatewayAdapter;
+  queues: Queues;
+  documents: DocumentStore;
+  /** Where the gateway sends its webhook: `<publicBaseUrl>/api/v1/payments/webhook`. */
+  publicBaseUrl: string;
+  inquiryRetentionDays: number;
+  /** PNG of the credential QR printed on the license, when the credential service is wired in. */
+  licenseQr?: (registrantId: string) => Promise<Uint8Array | undefined>;
+}
+
+interface CaseRow {
+  case_id: string;
+  type: string;
+  channel: string;
+  status: string;
+  pseudonym_id: string | null;
+  registrant_id: string | null;
+  passer_number: string | null;
+  applicant: Applicant | string;
+  details: Record<string, unknown> | string | null;
+  payment_method: string | null;
+}
+
+const parseJson = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+/** Where this activity runs in which workflow run: a stable key for idempotent writes. */
+function runKey(): string {
+  const info = Context.current().info;
+  return `${workflowRun().workflowId}/${workflowRun().runId}/${info.activityId}`;
+}
+
+function workflowRun(): { workflowId: string; runId: string } {
+  const run = Context.current().info.workflowExecution;
+  if (!run) throw nonRetryable('NOT_IN_WORKFLOW', 'case activities run only inside a case workflow');
+  return run;
+}
+
+function nonRetryable(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** Adapter failures become Temporal failures: outages are retried (after Retry-After), refusals are not. */
+function asFailure(err: unknown): unknown {
+  if (!isRemoteError(err)) return err;
+  const f = toFailureInfo(err);
+  return ApplicationFailure.create({ type: f.type, message: f.message, nonRetryable: f.nonRetryable,
+    nextRetryDelay: f.nextRetryDelayMs });
+}
+
+const ENDED: readonly string[] = TERMINAL_STATUSES;
+
+export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
+  purgeInquiryResults(input: { now?: string }): Promise<{ purged: number }>;
+} {
+  const { db, audit, vault } = deps;
+
+  async function loadCase(caseId: string, t?: Transaction, lock = false): Promise<CaseRow> {
+    const [row] = await db.query<CaseRow>(
+      `SELECT case_id, type, channel, status, pseudonym_id, registrant_id, passer_number, applicant, details, payment_method
+         FROM cases WHERE case_id = ?${lock ? ' FOR UPDATE' : ''}`,
+      { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
+    if (!row) throw nonRetryable('CASE_NOT_FOUND', `case ${caseId} does not exist`);
+    return row;
+  }
+  const applicantOf = (row: CaseRow) => parseJson<Applicant>(row.applicant)!;
+
+  /** 情報提供等記録 on our side: who asked what, about whom (by 資格仮名ID), why, with what outcome. */
+  async function recordInquiry(r: { remote: RemoteName; operation: string; purpose: string; caseId: string; pseudonymId: string;
+    outcome: string; remoteCode?: string; permitId?: string }): Promise<void> {
+    await db.query(
+      `INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      { replacements: [randomUUID(), sqlTime(), r.remote, r.operation, r.purpose, SYSTEM_ACTOR, r.caseId, r.pseudonymId, r.outcome,
+        r.remoteCode ?? null, r.permitId ?? null] });
+  }
+
+  /**
+   * R6.1: an inquiry is made only about a person in an open case or in the registry. The check is
+   * made here, before the vault is opened, whatever the caller.
+   */
+  async function assertInquiryAllowed(row: CaseRow, remote: RemoteName, operation: string, purpose: string): Promise<string> {
+    const pseudonymId = row.pseudonym_id;
+    if (!pseudonymId) throw nonRetryable('NO_MY_NUMBER', 'the case has no My Number reference');
+    const open = !ENDED.includes(row.status);
+    const [registered] = open ? [true] : await db.query<{ n: number }>(
+      "SELECT 1 AS n FROM registrants WHERE registrant_id = ? AND qualification_status <> 'erased'",
+      { replacements: [pseudonymId], type: QueryTypes.SELECT });
+    if (!registered) {
+      await recordInquiry({ remote, operation, purpose, caseId: row.case_id, pseudonymId, outcome: 'refused', remoteCode: 'NOT_IN_OPEN_CASE' });
+      throw nonRetryable('INQUIRY_NOT_ALLOWED', 'inquiries are made only about persons in an open case or in the registry');
+    }
+    return pseudonymId;
+  }
+
+  async function keepResult(caseId: string, kind: 'identity' | 'honseki', result: unknown): Promise<void> {
+    const now = new Date();
+    const expires = new Date(now.getTime() + deps.inquiryRetentionDays * 86_400_000);
+    await db.query(
+      `INSERT INTO inquiry_results (case_id, kind, result, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE result = VALUES(result), created_at = VALUES(created_at), expires_at = VALUES(expires_at), purged_at = NULL`,
+      { replacements: [caseId, kind, JSON.stringify(result), sqlTime(now), sqlTime(expires)] });
+  }
+
+  const remoteContext = (purpose: string): InquiryContext => ({ purpose, actor: SYSTEM_ACTOR, signal: Context.current().cancellationSignal });
+
+  async function callRemote<T>(rec: { remote: RemoteName; operation: string; purpose: string; caseId: string; pseudonymId: string },
+    fn: () => Promise<T>, permitOf?: (r: T) => string | undefined): Promise<T> {
+    try {
+      const result = await fn();
+      await recordInquiry({ ...rec, outcome: 'ok', permitId: permitOf?.(result) });
+      return result;
+    } catch (err) {
+      if (isRemoteError(err)) {
+        const outcome = err.retryable ? 'unavailable' : err.code === 'NOT_FOUND' ? 'not_found' : err.code === 'NOT_PERMITTED' ? 'refused' : 'error';
+        await recordInquiry({ ...rec, outcome, remoteCode: err.remoteCode ?? err.code });
+      }
+      throw asFailure(err);
+    }
+  }
+
+  function compareIdentity(applicant: Applicant, id: IdentityInfo): string[] {
+    const out: string[] = [];
+    if (applicant.nameKanji !== id.nameKanji) out.push('nameKanji');
+    if (applicant.nameKana !== id.nameKana) out.push('nameKana');
+    if (applicant.birthDate !== id.birthDate) out.push('birthDate');
+    if (applicant.sex !== id.sex) out.push('sex');
+    if (applicant.postalCode !== id.postalCode) out.push('postalCode');
+    if (applicant.address.replace(/\s/g, '') !== id.address.replace(/\s/g, '')) out.push('address');
+    return out;
+  }
+
+  async function institutionCode(row: CaseRow, pseudonymId: string): Promise<string> {
+    const [known] = await db.query<{ institution_code: string }>(
+      'SELECT institution_code FROM institution_codes WHERE pseudonym_id = ?', { replacements: [pseudonymId], type: QueryTypes.SELECT });
+    if (known) return known.institution_code;
+    const myNumber = await vault.reveal(pseudonymId, { actor: SYSTEM_ACTOR, purpose: PURPOSE_HONSEKI, caseId: row.case_id });
+    const code = await callRemote({ remote: 'chukan', operation: 'obtainInstitutionCode', purpose: PURPOSE_HONSEKI, caseId: row.case_id, pseudonymId },
+      () => deps.chukan.obtainInstitutionCode(myNumber, remoteContext(PURPOSE_HONSEKI)));
+    await db.query('INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES (?, ?, ?)',
+      { replacements: [pseudonymId, code, sqlTime()] });
+    return code;
+  }
+
+  return {
+    async recordStatus({ caseId, status, seq, note }: RecordStatusInput) {
+      const info = workflowRun();
+      await db.transaction(async (t) => {
+        const [, inserted] = await db.query(
+          'INSERT IGNORE INTO case_history (case_id, status, note, transition_key, at) VALUES (?, ?, ?, ?, ?)',
+          { replacements: [caseId, status, note?.slice(0, 500) ?? null, `${info.runId}:${seq}`, sqlTime()], transaction: t, type: QueryTypes.INSERT });
+        if (Number(inserted) === 1) {
+          await db.query('UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?',
+            { replacements: [status, sqlTime(), caseId], transaction: t });
+        }
+      });
+    },
+
+    async verifyIdentity({ caseId }: CaseRef) {
+      const row = await loadCase(caseId);
+      if (row.channel !== 'mynaportal') return { outcome: 'documents', discrepancies: [] };
+      const pseudonymId = await assertInquiryAllowed(row, 'juki', 'immediateInquiry', PURPOSE_IDENTITY);
+      const myNumber = await vault.reveal(pseudonymId, { actor: SYSTEM_ACTOR, purpose: PURPOSE_IDENTITY, caseId });
+      const identity = await callRemote({ remote: 'juki', operation: 'immediateInquiry', purpose: PURPOSE_IDENTITY, caseId, pseudonymId },
+        () => deps.juki.immediateInquiry(myNumber, remoteContext(PURPOSE_IDENTITY)));
+      const discrepancies = compareIdentity(applicantOf(row), identity);
+      // The reviewer sees the registry's values next to the application's; kept until the retention ends.
+      await keepResult(caseId, 'identity', { ...identity, discrepancies });
+      if (identity.dead) return { outcome: 'deceased', discrepancies };
+      return { outcome: discrepancies.length ? 'mismatch' : 'match', discrepancies };
+    },
+
+    async checkHonseki({ caseId }: CaseRef) {
+      const row = await loadCase(caseId);
+      if (row.channel !== 'mynaportal') return { outcome: 'documents' };
+      const pseudonymId = await assertInquiryAllowed(row, 'chukan', 'inquireHonseki', PURPOSE_HONSEKI);
+      const code = await institutionCode(row, pseudonymId);
+      const result = await callRemote({ remote: 'chukan', operation: 'inquireHonseki', purpose: PURPOSE_HONSEKI, caseId, pseudonymId },
+        () => deps.chukan.inquireHonseki(code, remoteContext(PURPOSE_HONSEKI)), (r) => r.permitId);
+      if (result.status === 'undeterminable') {
+        await keepResult(caseId, 'honseki', { status: 'undeterminable' });
+        return { outcome: 'undeterminable' };
+      }
+      await keepResult(caseId, 'honseki', { status: 'determined', honseki: result.honseki });
+      return { outcome: result.honseki === applicantOf(row).honseki ? 'match' : 'changed' };
+    },
+
+    async checkEligibility({ caseId }: CaseRef) {
+      const row = await loadCase(caseId);
+      const applicant = applicantOf(row);
+      const notes: string[] = [];
+      const [passer] = row.passer_number ? await db.query<{ name_kanji: string; name_kana: string; birth_date: string }>(
+        "SELECT name_kanji, name_kana, DATE_FORMAT(birth_date, '%Y-%m-%d') AS birth_date FROM passers WHERE passer_number = ?",
+        { replacements: [row.passer_number], type: QueryTypes.SELECT }) : [];
+      if (!passer) notes.push('passer_not_found');
+      const passerMatches = !!passer && passer.name_kana === applicant.nameKana && passer.birth_date === applicant.birthDate;
+      if (passer && !passerMatches) notes.push('passer_details_differ');
+      if (passer && passer.name_kanji !== applicant.nameKanji) notes.push('passer_name_kanji_differs');
+      const registered = await db.query<{ qualification_status: string; erasure_event: string | null; erased_at: Date | null }>(
+        `SELECT qualification_status, erasure_event, erased_at FROM registrants
+          WHERE passer_number = ? OR registrant_id = ? OR (name_kana = ? AND birth_date = ?)`,
+        { replacements: [row.passer_number ?? '', row.pseudonym_id ?? '', applicant.nameKana, applicant.birthDate], type: QueryTypes.SELECT });
+      if (registered.some((r) => r.qualification_status !== 'erased')) notes.push('already_registered');
+      const yearAgo = Date.now() - 365 * 86_400_000;
+      const returnOrderWithinYear = registered.some((r) => r.erasure_event === 'return_order' && r.erased_at && new Date(r.erased_at).getTime() > yearAgo);
+      if (returnOrderWithinYear) notes.push('return_order_within_year');
+      return { passerFound: !!passer, passerMatches, returnOrderWithinYear, notes };
+    },
+
+    async openReviewTask({ caseId, taskId, kind, dueBusinessDays, findings }) {
+      // Due at the end of the n-th administrative business day after today (Japan time).
+      const dueDay = addBusinessDays(todayInTokyo(), dueBusinessDays);
+      const dueAt = new Date(`${dueDay}T23:59:59.999+09:00`);
+      const now = sqlTime();
+      await db.query(
+        `INSERT IGNORE INTO review_tasks (task_id, case_id, kind, status, due_at, findings, created_at, updated_at)
+         VALUES (?, ?, ?, 'open', ?, ?, ?, ?)`,
+        { replacements: [taskId, caseId, kind, sqlTime(dueAt), JSON.stringify(findings satisfies CheckFindings), now, now] });
+      const [row] = await db.query<{ due_at: Date }>('SELECT due_at FROM review_tasks WHERE task_id = ?',
+        { replacements: [taskId], type: QueryTypes.SELECT });
+      return { dueAt: new Date(row.due_at).toISOString() };
+    },
+
+    async updateReviewTask({ taskId, status, actor, decision, reason }) {
+      await db.transaction(async (t) => {
+        const now = sqlTime();
+        if (status === 'claimed') {
+          await db.query("UPDATE review_tasks SET status = IF(status = 'escalated', status, 'claimed'), assignee = ?, updated_at = ? WHERE task_id = ? AND status IN ('open', 'claimed', 'escalated')",
+            { replacements: [actor ?? null, now, taskId], transaction: t });
+        } else if (status === 'decided') {
+          await db.query("UPDATE review_tasks SET status = 'decided', decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?, updated_at = ? WHERE task_id = ? AND status <> 'decided'",
+            { replacements: [decision ?? null, reason?.slice(0, 1000) ?? null, actor ?? null, now, now, taskId], transaction: t });
+        } else {
+          await db.query("UPDATE review_tasks SET status = ?, updated_at = ? WHERE task_id = ? AND status NOT IN ('decided', 'cancelled')",
+            { replacements: [status, now, taskId], transaction: t });
+        }
+        await audit.append({ actor: actor ?? SYSTEM_ACTOR, action: `review_task.${status}`, purpose: '審査', targetType: 'review_task',
+          targetId: taskId, outcome: 'ok', detail: decision ? { decision, key: runKey() } : { key: runKey() } }, t);
+      });
+    },
+
+    async createPayment({ caseId, paymentId, method, amount }) {
+      const row = await loadCase(caseId);
+      const now = sqlTime();
+      await db.query(
+        `INSERT IGNORE INTO payments (payment_id, case_id, category, method, kind, amount, status, idempotency_key, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'income', ?, 'pending', ?, ?, ?)`,
+        { replacements: [paymentId, caseId, row.type, method, amount, `payment:${paymentId}`, now, now] });
+      if (method !== 'online') return { checkoutUrl: null };
+      let checkout;
+      try {
+        checkout = await deps.payments.createCheckout({ caseId, amount, category: row.type,
+          callbackUrl: `${deps.publicBaseUrl.replace(/\/+$/, '')}/api/v1/payments/webhook`, idempotencyKey: `case-${caseId}:checkout:${paymentId}` });
+      } catch (err) {
+        throw asFailure(err);
+      }
+      await db.query('UPDATE payments SET external_ref = ?, checkout_url = ?, updated_at = ? WHERE payment_id = ?',
+        { replacements: [checkout.paymentId, checkout.checkoutUrl, sqlTime(), paymentId] });
+      return { checkoutUrl: checkout.checkoutUrl };
+    },
+
+    async settlePayment({ caseId, paymentId, outcome, amount, externalRef, actor }) {
+      const [pay] = await db.query<{ status: string; method: string; amount: number; external_ref: string | null; category: string }>(
+        'SELECT status, method, amount, external_ref, category FROM payments WHERE payment_id = ?',
+        { replacements: [paymentId], type: QueryTypes.SELECT });
+      if (!pay) throw nonRetryable('PAYMENT_NOT_FOUND', `payment ${paymentId} does not exist`);
+      if (outcome === 'refunded') {
+        if (pay.status !== 'paid' && pay.status !== 'refunded') return;
+        const refundAmount = amount ?? pay.amount;
+        const refundId = derivedId(`refund:${paymentId}`);
+        let refundRef: string | null = null;
+        if (pay.method === 'online' && pay.external_ref) {
+          try {
+            refundRef = (await deps.payments.refund({ paymentId: pay.external_ref, amount: refundAmount, reason: 'withdrawal',
+              idempotencyKey: `refund:${paymentId}` })).refundId;
+          } catch (err) {
+            throw asFailure(err);
+          }
+        }
+        await db.transaction(async (t) => {
+          const now = sqlTime();
+          // Revenue stamps are refunded by the clerk's office (還付): recorded as due until then.
+          await db.query(
+            `INSERT IGNORE INTO payments (payment_id, case_id, category, method, kind, amount, status, external_ref, idempotency_key, confirmed_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, 'refund', ?, ?, ?, ?, ?, ?, ?)`,
+            { replacements: [refundId, caseId, pay.category, pay.method, refundAmount, refundRef ? 'refunded' : 'refund_due', refundRef,
+              `refund:${paymentId}`, now, now, now], transaction: t });
+          await db.query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE payment_id = ?", { replacements: [now, paymentId], transaction: t });
+          await audit.append({ actor: actor ?? SYSTEM_ACTOR, action: 'payment.refund', purpose: '手数料の還付', targetType: 'payment',
+            targetId: paymentId, outcome: 'ok', detail: { caseId, amount: refundAmount } }, t);
+        });
+        return;
+      }
+      await db.transaction(async (t) => {
+        const now = sqlTime();
+        if (outcome === 'paid') {
+          await db.query("UPDATE payments SET status = 'paid', amount = ?, external_ref = COALESCE(?, external_ref), confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ? AND status IN ('pending', 'paid')",
+            { replacements: [amount ?? pay.amount, pay.method === 'online' ? null : externalRef ?? null, now, now, paymentId], transaction: t });
+        } else {
+          await db.query("UPDATE payments SET status = ?, updated_at = ? WHERE payment_id = ? AND status = 'pending'",
+            { replacements: [outcome, now, paymentId], transaction: t });
+        }
+        await audit.append({ actor: actor ?? SYSTEM_ACTOR, action: `payment.${outcome}`, purpose: '手数料の収納', targetType: 'payment',
+          targetId: paymentId, outcome: 'ok', detail: { caseId, amount: amount ?? pay.amount, method: pay.method } }, t);
+      });
+    },
+
+    async registerRegistrant({ caseId }: CaseRef) {
+      return db.transaction(async (t) => {
+        const row = await loadCase(caseId, t, true);
+        if (row.registrant_id) {
+          const [done] = await db.query<{ license_number: string }>('SELECT license_number FROM registrants WHERE registrant_id = ?',
+            { replacements: [row.registrant_id], type: QueryTypes.SELECT, transaction: t });
+          if (done) return { registrantId: row.registrant_id, licenseNumber: done.license_number };
+        }
+        const registrantId = row.pseudonym_id ?? derivedId(`registrant:${caseId}`);
+        const [existing] = await db.query<{ registrant_id: string }>('SELECT registrant_id FROM registrants WHERE registrant_id = ?',
+          { replacements: [registrantId], type: QueryTypes.SELECT, transaction: t });
+        if (existing) throw nonRetryable('ALREADY_REGISTERED', 'this person is already in the registrant file');
+        await db.query('INSERT IGNORE INTO license_number_seq (case_id) VALUES (?)', { replacements: [caseId], transaction: t });
+        const [seqRow] = await db.query<{ id: number }>('SELECT id FROM license_number_seq WHERE case_id = ?',
+          { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
+        const licenseNumber = String(seqRow.id).padStart(8, '0');
+        const a = applicantOf(row);
+        const [honsekiResult] = await db.query<{ result: { status: string; honseki?: string } | string | null }>(
+          "SELECT result FROM inquiry_results WHERE case_id = ? AND kind = 'honseki'", { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
+        const determined = parseJson(honsekiResult?.result ?? null);
+        const honseki = determined && typeof determined === 'object' && determined.honseki ? determined.honseki : a.honseki;
+        const now = sqlTime();
+        await db.query(
+          `INSERT INTO registrants (registrant_id, portal_pseudonym_id, qualification_status, honseki, passer_number, license_number,
+             name_kanji, name_kana, postal_code, phone, address, birth_date, license_issued_on, sex, email, created_at, updated_at)
+           VALUES (?, NULL, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          { replacements: [registrantId, honseki, row.passer_number ?? '', licenseNumber, a.nameKanji, a.nameKana, a.postalCode, a.phone,
+            a.address, a.birthDate, todayInTokyo(), a.sex, a.email, now, now], transaction: t });
+        await db.query('UPDATE cases SET registrant_id = ?, updated_at = ? WHERE case_id = ?', { replacements: [registrantId, now, caseId], transaction: t });
+        await audit.append({ actor: SYSTEM_ACTOR, action: 'registrant.register', purpose: '登録者ファイルへの登録', targetType: 'registrant',
+          targetId: registrantId, outcome: 'ok', detail: { caseId, licenseNumber } }, t);
+        return { registrantId, licenseNumber };
+      });
+    },
+
+    async produceLicense({ caseId, registrantId }) {
+      const [r] = await db.query<{ license_number: string; name_kanji: string; name_kana: string; birth_date: string; issued: string;
+        reissue_count: number; reissued_on: string | null; license_edition: number }>(
+        `SELECT license_number, name_kanji, name_kana, DATE_FORMAT(birth_date, '%Y-%m-%d') AS birth_date,
+                DATE_FORMAT(license_issued_on, '%Y-%m-%d') AS issued, reissue_count,
+                DATE_FORMAT(reissued_on, '%Y-%m-%d') AS reissued_on, license_edition
+           FROM registrants WHERE registrant_id = ?`, { replacements: [registrantId], type: QueryTypes.SELECT });
+      if (!r) throw nonRetryable('REGISTRANT_NOT_FOUND', `registrant ${registrantId} does not exist`);
+      const qrPng = deps.licenseQr ? await deps.licenseQr(registrantId) : undefined;
+      const bytes = await renderLicensePdf({
+        licenseNumber: r.license_number, nameKanji: r.name_kanji, nameKana: r.name_kana, birthDate: r.birth_date,
+        issueDate: r.reissued_on ?? r.issued, reissue: r.reissue_count > 0 && r.reissued_on ? { count: r.reissue_count, date: r.reissued_on } : undefined,
+        qrPng, creationDate: new Date(`${r.issued}T00:00:00+09:00`),
+      });
+      const doc = await deps.documents.put({ documentId: derivedId(`license:${caseId}:${r.license_edition}`), kind: 'license_pdf',
+        contentType: 'application/pdf', bytes, caseId, registrantId });
+      return { documentId: doc.documentId, sha256: doc.sha256 };
+    },
+
+    async enqueuePrintJob({ caseId, documentId }) {
+      await db.query("UPDATE documents SET print_status = COALESCE(print_status, 'queued') WHERE document_id = ?", { replacements: [documentId] });
+      // The job ID is the document: a retried activity does not print twice.
+      await deps.queues.print.add({ documentId, caseId }, { jobId: `print-${documentId}` });
+    },
+
+    async notifyApplicant({ caseId, kind, reason }) {
+      const row = await loadCase(caseId);
+      const key = runKey();
+      const text = noticeText(kind, caseId, reason);
+      const noticeId = derivedId(`notice:${key}`);
+      const email = applicantOf(row).email;
+      await db.query(
+        `INSERT IGNORE INTO notices (notice_id, notice_key, case_id, kind, subject, body, created_at, mail_status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        { replacements: [noticeId, key, caseId, kind, text.subject, text.body, sqlTime(), email ? 'queued' : 'none'] });
+      // The job carries the notice ID only: the address and text stay in the database.
+      if (email) await deps.queues.mail.add({ noticeId }, { jobId: `notice-${noticeId}` });
+    },
+
+    /** Empties inquiry results whose retention has ended (R4.6); logical, recorded, idempotent. */
+    async purgeInquiryResults({ now }) {
+      const at = sqlTime(now ? new Date(now) : new Date());
+      const [, affected] = await db.query(
+        'UPDATE inquiry_results SET result = NULL, purged_at = ? WHERE purged_at IS NULL AND expires_at <= ?',
+        { replacements: [at, at], type: QueryTypes.UPDATE });
+      const purged = Number(affected);
+      if (purged > 0) {
+        await audit.append({ actor: 'system:retention', action: 'inquiry_results.purge', purpose: '照会結果の保存期間経過による消去',
+          outcome: 'ok', detail: { purged } });
+      }
+      return { purged };
+    },
+  };
+}

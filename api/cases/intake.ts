@@ -1,0 +1,135 @@
+/**
+ * Intake of an application (受付): POST /api/v1/cases.
+ *
+ * Idempotent per (caller, Idempotency-Key): the request hash is taken over the normalised body
+ * with the My Number replaced by its blind index, so the hash can be stored and compared without
+ * the number. The order survives a crash at any point:
+ *   1. the My Number goes into the vault (the same person always gets the same 資格仮名ID),
+ *   2. the case row is inserted — the unique (created_by, idempotency_key) decides a race,
+ *   3. attachments are stored under IDs derived from the case,
+ *   4. the workflow `case-<caseId>` is started (REJECT_DUPLICATE: never a second run).
+ * A retry after a crash between 2 and 4 finds the row and starts the missing workflow.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { QueryTypes, UniqueConstraintError } from 'sequelize';
+import type { Actor } from '../auth';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+import { sqlTime } from '../../db/connection';
+import { derivedId } from '../../db/documents';
+import { caseWorkflow } from '../../workflows';
+import type { CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
+import type { CreateCaseBody } from './schemas';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** JSON with sorted keys, so the hash does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function checkIdempotencyKey(key: string | undefined): string {
+  if (!key) throw new AppError('VALIDATION_FAILED', 'the Idempotency-Key header is required');
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new AppError('VALIDATION_FAILED', 'the Idempotency-Key header must be 1-128 letters, digits or . _ : -');
+  }
+  return key;
+}
+
+interface ExistingCase {
+  case_id: string;
+  request_hash: string;
+  status: string;
+  type: CaseType;
+  channel: Channel;
+  payment_method: PaymentMethod;
+  created_at: Date;
+}
+
+export interface IntakeResult {
+  caseId: string;
+  type: CaseType;
+  channel: Channel;
+  status: string;
+  createdAt: string;
+  replayed: boolean;
+}
+
+export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: string, body: CreateCaseBody): Promise<IntakeResult> {
+  const { db, services } = deps;
+  const { myNumber, ...applicant } = body.applicant;
+  const hashInput = { ...body, applicant: { ...applicant, myNumber: myNumber ? services.vault.blindIndex(myNumber).toString('hex') : null } };
+  const requestHash = createHash('sha256').update(canonicalJson(hashInput)).digest('hex');
+
+  const findExisting = async () => {
+    const [row] = await db.query<ExistingCase>(
+      `SELECT case_id, request_hash, status, type, channel, payment_method, created_at FROM cases
+        WHERE created_by = ? AND idempotency_key = ?`,
+      { replacements: [actor.username, idempotencyKey], type: QueryTypes.SELECT });
+    return row;
+  };
+  const replay = async (row: ExistingCase): Promise<IntakeResult> => {
+    if (row.request_hash !== requestHash) {
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body');
+    }
+    if (row.status === 'received') await startWorkflow(deps, row.case_id, row.type, row.channel, row.payment_method);
+    return { caseId: row.case_id, type: row.type, channel: row.channel, status: row.status,
+      createdAt: new Date(row.created_at).toISOString(), replayed: true };
+  };
+
+  const existing = await findExisting();
+  if (existing) return replay(existing);
+
+  const caseId = randomUUID();
+  const purpose = '免状申請の受付';
+  const pseudonymId = myNumber ? (await services.vault.store(myNumber, { actor: actor.username, purpose, caseId })).pseudonymId : null;
+  const now = new Date();
+  try {
+    await db.transaction(async (t) => {
+      await db.query(
+        `INSERT INTO cases (case_id, type, channel, status, idempotency_key, request_hash, pseudonym_id, registrant_id, passer_number,
+            applicant, details, payment_method, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, 'received', ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+        { replacements: [caseId, body.type, body.channel, idempotencyKey, requestHash, pseudonymId, body.passerNumber ?? null,
+          JSON.stringify(applicant), JSON.stringify({ attachments: (body.attachments ?? []).length }), body.payment.method,
+          actor.username, sqlTime(now), sqlTime(now)], transaction: t });
+      await services.audit.append({ actor: actor.username, action: 'case.create', purpose, targetType: 'case', targetId: caseId,
+        outcome: 'ok', detail: { type: body.type, channel: body.channel, pseudonymId } }, t);
+    });
+  } catch (err) {
+    if (err instanceof UniqueConstraintError) {
+      const raced = await findExisting(); // the same key arrived twice at once: the first one won
+      if (raced) return replay(raced);
+    }
+    throw err;
+  }
+  await storeAttachments(deps, caseId, body.attachments ?? [], 'intake');
+  await startWorkflow(deps, caseId, body.type, body.channel, body.payment.method);
+  return { caseId, type: body.type, channel: body.channel, status: 'received', createdAt: now.toISOString(), replayed: false };
+}
+
+export async function storeAttachments(deps: ApiDeps, caseId: string, attachments: CreateCaseBody['attachments'] & object, round: string) {
+  for (const [i, a] of attachments.entries()) {
+    await deps.services.documents.put({ documentId: derivedId(`attachment:${caseId}:${round}:${i}`), kind: 'attachment',
+      contentType: a.contentType, bytes: Buffer.from(a.dataBase64, 'base64'), caseId });
+  }
+}
+
+export async function startWorkflow(deps: ApiDeps, caseId: string, type: CaseType, channel: Channel, paymentMethod: PaymentMethod) {
+  try {
+    await deps.temporal.workflow.start(caseWorkflow, {
+      workflowId: `case-${caseId}`,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ caseId, type, channel, paymentMethod, settings: deps.services.caseSettings(type) }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The Bull consumers of the worker process.
+ * - mail: a job holds a notice ID; the text and the address are read from the database and sent
+ *   with nodemailer. The Message-ID is derived from the notice, so a resend after a crash between
+ *   sending and marking is recognisable as the same message. A failed send is retried by Bull
+ *   (exponential backoff) and the notice says `failed` only when Bull gives up.
+ * - print: a job holds a document ID; the PDF is read back (hash checked) and handed to the print
+ *   spool directory, from where the print room's printer takes it.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Job } from 'bull';
+import nodemailer from 'nodemailer';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Logger } from '../common/logger';
+import type { Queues } from '../common/queues';
+import { sqlTime } from '../db/connection';
+import type { DocumentStore } from '../db/documents';
+
+export interface JobDeps {
+  db: Sequelize;
+  queues: Queues;
+  documents: DocumentStore;
+  logger: Logger;
+  smtpUrl: string;
+  mailFrom: string;
+  printSpoolDir: string;
+}
+
+export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
+  const { db, logger } = deps;
+  const transport = nodemailer.createTransport(deps.smtpUrl);
+
+  void deps.queues.mail.process(2, async (job: Job<{ noticeId: string }>) => {
+    const [n] = await db.query<{ notice_id: string; subject: string; body: string; mail_status: string; applicant: unknown }>(
+      `SELECT n.notice_id, n.subject, n.body, n.mail_status, c.applicant
+         FROM notices n JOIN cases c ON c.case_id = n.case_id WHERE n.notice_id = ?`,
+      { replacements: [job.data.noticeId], type: QueryTypes.SELECT });
+    if (!n || n.mail_status === 'sent') return { skipped: true };
+    const applicant = (typeof n.applicant === 'string' ? JSON.parse(n.applicant) : n.applicant) as { email?: string };
+    if (!applicant.email) return { skipped: true };
+    await transport.sendMail({ from: deps.mailFrom, to: applicant.email, subject: n.subject, text: n.body,
+      messageId: `<${n.notice_id}@kyusui.example.go.jp>` });
+    await db.query("UPDATE notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
+    return { sent: true };
+  });
+  deps.queues.mail.on('failed', (job: Job<{ noticeId: string }>, err: Error) => {
+    logger.warn({ noticeId: job.data.noticeId, attempts: job.attemptsMade, err: err.message }, 'mail send failed');
+    if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      void db.query("UPDATE notices SET mail_status = 'failed' WHERE notice_id = ? AND mail_status <> 'sent'", { replacements: [job.data.noticeId] });
+    }
+  });
+
+  void deps.queues.print.process(1, async (job: Job<{ documentId: string }>) => {
+    const doc = await deps.documents.read(job.data.documentId); // refuses a file that no longer matches its hash
+    if (!doc) throw new Error(`document ${job.data.documentId} not found`);
+    await mkdir(deps.printSpoolDir, { recursive: true });
+    const target = path.join(deps.printSpoolDir, `${job.data.documentId}.pdf`);
+    const tmp = `${target}.part`;
+    await writeFile(tmp, doc.bytes, { mode: 0o600 });
+    await rename(tmp, target);
+    await db.query("UPDATE documents SET print_status = 'printed', printed_at = ? WHERE document_id = ?",
+      { replacements: [sqlTime(), job.data.documentId] });
+    return { spooled: true };
+  });
+
+  return {
+    async close() {
+      transport.close();
+    },
+  };
+}
