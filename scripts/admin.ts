@@ -14,6 +14,8 @@ import {
   type AccountsContext, type ChangeRequest, type NewStaffAccount,
 } from '../api/auth/accounts';
 import { listAccounts } from '../api/auth/accounts-repo';
+import { readFile } from 'node:fs/promises';
+import { importPassers } from '../db/passers';
 
 const OPTIONS = {
   username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, reason: { type: 'string' },
@@ -46,7 +48,21 @@ function printCredentials(a: Args, acct: NewStaffAccount, what: string): void {
     '(POST /api/v1/auth/password).');
 }
 
-const COMMANDS: Record<string, { usage: string; run: (ctx: AccountsContext, a: Args) => Promise<void> }> = {
+const COMMANDS: Record<string, { usage: string; run: (ctx: AccountsContext, a: Args, rest: string[]) => Promise<number | void> }> = {
+  'passers:import': {
+    usage: '<file.csv> [--json]   (header passerNumber,nameKanji,nameKana,birthDate,examDate; UTF-8)',
+    run: async (ctx, a, rest) => {
+      const file = rest[0];
+      if (!file) throw new UsageError('the CSV file is required');
+      const report = await importPassers(ctx.db, ctx.audit, await readFile(file, 'utf8'), `admin:${userInfo().username}`);
+      if (a.json) out(JSON.stringify(report));
+      else {
+        out(`${report.rows} rows: ${report.inserted} imported, ${report.updated} updated, ${report.unchanged} unchanged, ${report.errors.length} refused`);
+        for (const e of report.errors) out(`  line ${e.line}: ${e.message}`);
+      }
+      return report.errors.length ? 2 : 0;
+    },
+  },
   'user:add': {
     usage: '--username X --role R [--reason "…"] [--approved-by Y] [--requested-by Z] [--json]',
     run: async (ctx, a) => {
@@ -114,8 +130,7 @@ async function main(): Promise<number> {
   const config = loadConfigOrExit();
   const db = createSequelize(config.DATABASE_URL, 2);
   try {
-    await command.run(accountsContext(config, db), values);
-    return 0;
+    return (await command.run(accountsContext(config, db), values, positionals.slice(1))) ?? 0;
   } finally {
     await db.close();
   }
