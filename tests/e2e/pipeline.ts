@@ -136,19 +136,30 @@ export async function fileCase(p: Pipeline, token: string, body: unknown, key = 
   return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
 
+/** GET /api/v1/cases/{id} as the tests read it. */
+export interface CaseJson {
+  caseId: string;
+  status: string;
+  history: { status: string; at: string; note?: string }[];
+  reviewTask: { taskId: string; status: string; dueAt: string } | null;
+  payment: { paymentId: string; method: string; amount: number; status: string; checkoutUrl: string | null } | null;
+  registrantId: string | null;
+  licenseNumber: string | null;
+}
+
 /** Polls the case until `until` holds (or fails the test with the last state after `timeoutMs`). */
-export async function waitForCase(p: Pipeline, token: string, caseId: string, until: (c: Record<string, any>) => boolean, timeoutMs = 30_000) {
+export async function waitForCase(p: Pipeline, token: string, caseId: string, until: (c: CaseJson) => boolean, timeoutMs = 30_000): Promise<CaseJson> {
   const deadline = Date.now() + timeoutMs;
   let last: Call | undefined;
   while (Date.now() < deadline) {
     last = await call(p.url, 'GET', `/api/v1/cases/${caseId}`, { token });
-    if (last.status === 200 && until(last.body)) return last.body as Record<string, any>;
+    if (last.status === 200 && until(last.body as unknown as CaseJson)) return last.body as unknown as CaseJson;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`case ${caseId} did not reach the expected state; last: ${JSON.stringify(last?.body)}`);
 }
 
-export const hasStatus = (status: string) => (c: Record<string, any>) => c.status === status;
+export const hasStatus = (status: string) => (c: CaseJson) => c.status === status;
 
 export async function claimAndDecide(p: Pipeline, token: string, taskId: string, decision: string, reason?: string) {
   const claim = await call(p.url, 'POST', `/api/v1/review-tasks/${taskId}/claim`, { token });

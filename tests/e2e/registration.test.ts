@@ -41,7 +41,7 @@ describe('registration case end to end', () => {
 
     const review = await waitForCase(p, a.portal, caseId, hasStatus('under_review'));
     expect(review.reviewTask).toMatchObject({ status: 'open' });
-    const taskId = review.reviewTask.taskId as string;
+    const taskId = review.reviewTask!.taskId;
 
     // The queue lists it; the task shows the checks' findings.
     const queue = await call(p.url, 'GET', '/api/v1/review-tasks?status=open&limit=200', { token: a.reviewer });
@@ -60,16 +60,16 @@ describe('registration case end to end', () => {
     const stolen = await call(p.url, 'POST', `/api/v1/review-tasks/${taskId}/claim`, { token: a.reviewer2 });
     expect(stolen.status).toBe(409);
 
-    const awaiting = await waitForCase(p, a.portal, caseId, (c) => c.status === 'awaiting_payment' && c.payment?.checkoutUrl);
+    const awaiting = await waitForCase(p, a.portal, caseId, (c) => c.status === 'awaiting_payment' && !!c.payment?.checkoutUrl);
     expect(awaiting.payment).toMatchObject({ method: 'online', amount: p.config.FEE_REGISTRATION, status: 'pending' });
     // The applicant pays at the gateway; the gateway calls our signed webhook.
-    const paid = await fetch(awaiting.payment.checkoutUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const paid = await fetch(awaiting.payment!.checkoutUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(paid.status).toBeLessThan(300);
 
     const done = await waitForCase(p, a.portal, caseId, hasStatus('completed'));
     expect(done.licenseNumber).toMatch(/^\d{8}$/);
     expect(done.registrantId).toBeTruthy();
-    expect(done.history.map((h: { status: string }) => h.status)).toEqual(
+    expect(done.history.map((h) => h.status)).toEqual(
       ['received', 'identity_check', 'under_review', 'awaiting_payment', 'registering', 'producing_license', 'completed']);
     expect(done.payment).toMatchObject({ status: 'paid' });
 
