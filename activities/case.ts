@@ -216,7 +216,10 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
         () => deps.chukan.inquireHonseki(code, remoteContext(PURPOSE_HONSEKI)), (r) => r.permitId);
       if (result.status === 'undeterminable') {
         await keepResult(caseId, 'honseki', { status: 'undeterminable' });
-        return { outcome: 'undeterminable' };
+        // Once the applicant has attached a certificate (戸籍個人事項証明書), the reviewer reads it.
+        const [att] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM documents WHERE case_id = ? AND kind = 'attachment'",
+          { replacements: [caseId], type: QueryTypes.SELECT });
+        return { outcome: Number(att?.n) > 0 ? 'documents' : 'undeterminable' };
       }
       await keepResult(caseId, 'honseki', { status: 'determined', honseki: result.honseki });
       return { outcome: result.honseki === applicantOf(row).honseki ? 'match' : 'changed' };
