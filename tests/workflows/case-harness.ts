@@ -20,6 +20,10 @@ export interface Script {
   honseki?: CheckFindings['honseki'][];
   reviewDueInMs?: number;
   registerDelayMs?: number;
+  /** Slows notifyApplicant for one kind, so a test can act while the workflow waits on it. */
+  notifyDelayMs?: Record<string, number>;
+  /** Slows settlePayment for one outcome. */
+  settleDelayMs?: Record<string, number>;
 }
 
 export interface Calls { name: keyof CaseActivities; input: unknown }
@@ -39,14 +43,18 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
     openReviewTask: rec('openReviewTask', async () => ({ dueAt: new Date(Date.now() + (script.reviewDueInMs ?? 3_600_000)).toISOString() })),
     updateReviewTask: rec('updateReviewTask', async () => undefined),
     createPayment: rec('createPayment', async (i) => ({ checkoutUrl: i.method === 'online' ? `http://pay.test/${i.paymentId}` : null })),
-    settlePayment: rec('settlePayment', async () => undefined),
+    settlePayment: rec('settlePayment', async (i) => {
+      await new Promise((r) => setTimeout(r, script.settleDelayMs?.[i.outcome] ?? 0));
+    }),
     registerRegistrant: rec('registerRegistrant', async () => {
       await new Promise((r) => setTimeout(r, script.registerDelayMs ?? 0));
       return { registrantId: 'r-1', licenseNumber: '000123' };
     }),
     produceLicense: rec('produceLicense', async () => ({ documentId: 'd-1', sha256: 'ab'.repeat(32) })),
     enqueuePrintJob: rec('enqueuePrintJob', async () => undefined),
-    notifyApplicant: rec('notifyApplicant', async () => undefined),
+    notifyApplicant: rec('notifyApplicant', async (i) => {
+      await new Promise((r) => setTimeout(r, script.notifyDelayMs?.[i.kind] ?? 0));
+    }),
   };
 }
 
@@ -103,11 +111,11 @@ export async function waitForStatus(h: WorkflowHandle<typeof caseWorkflow>, stat
 export const HISTORY_DIR = path.join(__dirname, 'histories');
 
 /** With RECORD_HISTORIES=1, keeps the run's history for the replay tests. */
-export async function maybeRecordHistory(h: WorkflowHandle, scenario: string): Promise<void> {
+export async function maybeRecordHistory(h: WorkflowHandle, scenario: string, version = 'v1'): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   await mkdir(HISTORY_DIR, { recursive: true });
   await promisify(execFile)('npx', ['tsx', 'scripts/histories.ts', 'export', h.workflowId,
-    path.join(HISTORY_DIR, `case-${scenario}-v1.json`)], { cwd: path.resolve(__dirname, '../..') });
+    path.join(HISTORY_DIR, `case-${scenario}-${version}.json`)], { cwd: path.resolve(__dirname, '../..') });
 }
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;

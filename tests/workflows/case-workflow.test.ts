@@ -129,6 +129,35 @@ describe('case workflow', () => {
       await maybeRecordHistory(wf, 'payment-expired');
     }));
 
+  it('when the fee is paid and the case withdrawn in the same instant, then the withdrawal wins and the fee is refunded', () =>
+    h.run({ notifyDelayMs: { payment_requested: 2000 } }, async ({ start, calls }) => {
+      const wf = await start();
+      await claimAndDecide(wf, 'approve');
+      // While the workflow waits on the payment-request notice, both arrive before it looks again.
+      const s = await waitForStatus(wf, 'awaiting_payment');
+      await wf.signal('paymentConfirmed', { paymentId: s.payment!.paymentId, amount: 2300, externalRef: 'gw-9' });
+      await wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: '都合により' }] });
+      const out = await wf.result();
+      expect(out.status).toBe('withdrawn');
+      expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['paid', 'refunded']);
+      expect(called(calls, 'registerRegistrant')).toHaveLength(0);
+      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v2');
+    }));
+
+  it('when an online payment arrives after its payment expired, then it is refunded before the case closes', () =>
+    h.run({ settleDelayMs: { expired: 2000 } }, async ({ start, calls }) => {
+      const wf = await start({ settings: { reviewDueBusinessDays: 10, paymentExpiry: '2 seconds', correctionExpiry: '1 hour', fee: 2300 } });
+      await claimAndDecide(wf, 'approve');
+      const s = await waitForStatus(wf, 'awaiting_payment');
+      // Expired: the workflow is now recording the expiry (slowed down); the applicant pays just then.
+      await new Promise((r) => setTimeout(r, 2500));
+      await wf.signal('paymentConfirmed', { paymentId: s.payment!.paymentId, amount: 2300, externalRef: 'gw-late' });
+      const out = await wf.result();
+      expect(out.status).toBe('failed');
+      expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['expired', 'paid', 'refunded']);
+      await maybeRecordHistory(wf, 'late-payment-refund', 'v2');
+    }));
+
   it('when 住基ネット disagrees with the application, then the reviewer sees the discrepancy and decides', () =>
     h.run({ identity: { outcome: 'mismatch', discrepancies: ['address'] } }, async ({ start, calls }) => {
       const wf = await start();
