@@ -14,7 +14,7 @@ import { newMyNumber } from '../e2e/pipeline';
 let rt: Runtime;
 let acts: ReturnType<typeof createCaseActivities>;
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const env = new MockActivityEnvironment({ logger: quiet });
+const env = new MockActivityEnvironment(undefined, { logger: quiet });
 
 beforeAll(() => {
   rt = createRuntime(config);
