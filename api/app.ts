@@ -4,6 +4,7 @@ import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
 import { mountAuth } from './auth';
 import { healthRoutes } from './routes/health';
+import { credentialRoutes } from './routes/credentials';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -20,6 +21,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(healthRoutes(deps));
   // Before every /api/v1 router: authenticates all but the public calls (api/auth/index.ts).
   mountAuth(app, deps);
+  app.use(credentialRoutes(deps));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });

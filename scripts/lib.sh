@@ -57,6 +57,8 @@ ensure_system_packages() {
   # The license PDF embeds IPAmj明朝, which covers the MJ character set of 戸籍 names.
   [ -f /usr/share/fonts/opentype/ipamj-mincho/ipamjm.ttf ] || [ -f /usr/share/fonts/truetype/ipamj-mincho/ipamjm.ttf ] \
     || [ -n "$(ls /usr/share/fonts/*/ipamj*/* 2>/dev/null)" ] || missing+=(fonts-ipamj-mincho)
+  # The credential verifier page is tested in headless Chromium (Playwright drives Debian's build).
+  [ "$KYUSUI_ENV" != test ] || command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
@@ -146,6 +148,12 @@ ensure_local_secrets() {
       echo "MYNUMBER_ACTIVE_KEY_ID=k1"
       echo "MYNUMBER_INDEX_KEY=$(head -c32 /dev/urandom | base64)"
     } >"$f"
+  fi
+  # The credential's ES256 key (P-256, PKCS#8 DER), added to older secret files too.
+  if ! grep -q '^CREDENTIAL_SIGNING_KEYS=' "$f"; then
+    (umask 077; node -e 'const k = require("node:crypto").generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+      console.log("CREDENTIAL_SIGNING_KEYS=c1:" + k.export({ format: "der", type: "pkcs8" }).toString("base64"));
+      console.log("CREDENTIAL_ACTIVE_KEY_ID=c1")' >>"$f")
   fi
   set -a; . "$f"; set +a
 }
