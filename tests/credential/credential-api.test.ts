@@ -1,4 +1,8 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { PNG } from 'pngjs';
+import { credentialRoutes } from '../../api/routes/credentials';
+import { errorHandler } from '../../api/errors';
 import jsQR from 'jsqr';
 import { inflateSync } from 'node:zlib';
 import { config } from '../helpers/env';
@@ -174,5 +178,24 @@ describe('credential API', () => {
       expect(res.headers.get('set-cookie')).toBeNull();
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     }
+  });
+
+  it('when one address verifies too often, then it is slowed down; answers are never cached', async () => {
+    const app = express();
+    app.use(express.json());
+    app.use(credentialRoutes(api.deps, { verifyRateLimit: { capacity: 2, refillPerMinute: 1 } }));
+    app.use(errorHandler(api.deps.logger));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call(url, 'POST', '/api/v1/verify', { body: { credential: 'x' }, ip: '10.9.9.9' })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    const res = await fetch(`${api.url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"credential":"x"}' });
+    expect(res.headers.get('cache-control')).toBe('no-store');
   });
 });
