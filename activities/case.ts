@@ -388,13 +388,16 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
                 DATE_FORMAT(reissued_on, '%Y-%m-%d') AS reissued_on, license_edition
            FROM registrants WHERE registrant_id = ?`, { replacements: [registrantId], type: QueryTypes.SELECT });
       if (!r) throw nonRetryable('REGISTRANT_NOT_FOUND', `registrant ${registrantId} does not exist`);
+      const documentId = derivedId(`license:${caseId}:${r.license_edition}`);
+      const done = await deps.documents.meta(documentId);
+      if (done) return { documentId, sha256: done.sha256 }; // a retry after the PDF was stored
       const qrPng = deps.licenseQr ? await deps.licenseQr(registrantId) : undefined;
       const bytes = await renderLicensePdf({
         licenseNumber: r.license_number, nameKanji: r.name_kanji, nameKana: r.name_kana, birthDate: r.birth_date,
         issueDate: r.reissued_on ?? r.issued, reissue: r.reissue_count > 0 && r.reissued_on ? { count: r.reissue_count, date: r.reissued_on } : undefined,
         qrPng, creationDate: new Date(`${r.issued}T00:00:00+09:00`),
       });
-      const doc = await deps.documents.put({ documentId: derivedId(`license:${caseId}:${r.license_edition}`), kind: 'license_pdf',
+      const doc = await deps.documents.put({ documentId, kind: 'license_pdf',
         contentType: 'application/pdf', bytes, caseId, registrantId });
       return { documentId: doc.documentId, sha256: doc.sha256 };
     },

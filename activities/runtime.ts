@@ -11,7 +11,8 @@ import { AuditLog } from '../db/audit';
 import { createSequelize, dbUrlParts } from '../db/connection';
 import { DocumentStore } from '../db/documents';
 import { MyNumberVault } from '../db/vault';
-import type { CaseActivityDeps } from './case';
+import { credentialContext, CredentialError, issuePaperLicenseQr } from '../credential/service';
+import { SYSTEM_ACTOR, type CaseActivityDeps } from './case';
 
 export interface Runtime extends CaseActivityDeps {
   close(): Promise<void>;
@@ -45,11 +46,24 @@ export function createRuntime(config: Config, opts: { logger?: Logger; queues?: 
     documents: new DocumentStore(db, config.DOCUMENT_STORE_DIR),
     publicBaseUrl: opts.publicBaseUrl ?? publicBaseUrl(config),
     inquiryRetentionDays: config.INQUIRY_RESULT_RETENTION_DAYS,
+    licenseQr: config.CREDENTIAL_SIGNING_KEYS ? paperQr(credentialContext(config, db)) : undefined,
     async close() {
       juki.shutdown();
       chukan.shutdown();
       payments.shutdown();
       await Promise.allSettled([db.close(), vaultDb.close(), ownQueues ? queues.close() : Promise.resolve()]);
     },
+  };
+}
+
+/** The QR printed on the paper license: a long-lived standard-profile credential (issue #7). */
+function paperQr(ctx: ReturnType<typeof credentialContext>) {
+  return async (registrantId: string): Promise<Uint8Array | undefined> => {
+    try {
+      return (await issuePaperLicenseQr(ctx, { registrantId, actor: SYSTEM_ACTOR })).png;
+    } catch (err) {
+      if (err instanceof CredentialError && err.code === 'UNAVAILABLE') return undefined;
+      throw err;
+    }
   };
 }

@@ -8,6 +8,7 @@ import { caseRoutes } from './routes/cases';
 import { paymentRoutes, paymentWebhookRoutes } from './routes/payments';
 import { registrantRoutes } from './routes/registrants';
 import { reviewTaskRoutes } from './routes/review-tasks';
+import { credentialRoutes } from './routes/credentials';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(reviewTaskRoutes(deps));
   app.use(paymentRoutes(deps));
   app.use(registrantRoutes(deps));
+  app.use(credentialRoutes(deps));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });

@@ -4,6 +4,7 @@
  * Validation happens once, at start-up, and a bad value stops the process with a message
  * naming the variable (never its value: some are secrets).
  */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 const url = (protocols: string[]) =>
@@ -49,6 +50,47 @@ const key32 = z.string().transform((v, ctx) => {
   }
   return key;
 });
+
+/** One ES256 (P-256) key of the credential key ring: a private key signs, a public-only one still verifies. */
+export interface CredentialKey { privateKey?: KeyObject; publicKey: KeyObject }
+
+/**
+ * The credential signing key ring `kid:base64,…`: each value is a P-256 key as DER, PKCS#8 for a
+ * key that may sign or SPKI for a retired key kept only so that its credentials stay verifiable
+ * until they expire. Key IDs are short: they travel in every QR code.
+ */
+const ecKeyRing = z.string().transform((v, ctx) => {
+  const keys = new Map<string, CredentialKey>();
+  for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [kid, b64] = part.split(':');
+    const key = parseP256(Buffer.from(b64 ?? '', 'base64'));
+    if (!kid || !/^[A-Za-z0-9_-]{1,16}$/.test(kid) || !key) {
+      ctx.addIssue({ code: 'custom', message: 'each entry must be <keyId>:<base64 of a P-256 key, PKCS#8 or SPKI DER>' });
+      return z.NEVER;
+    }
+    keys.set(kid, key);
+  }
+  if (keys.size === 0) {
+    ctx.addIssue({ code: 'custom', message: 'needs at least one key' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+function parseP256(der: Buffer): CredentialKey | undefined {
+  const isP256 = (k: KeyObject) => k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  try {
+    const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    return isP256(privateKey) ? { privateKey, publicKey: createPublicKey(privateKey) } : undefined;
+  } catch {
+    try {
+      const publicKey = createPublicKey({ key: der, format: 'der', type: 'spki' });
+      return isP256(publicKey) ? { publicKey } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -117,6 +159,23 @@ const schema = z.object({
   MYNUMBER_ACTIVE_KEY_ID: z.string().min(1),
   /** HMAC-SHA256 key of the blind index used to find an entry without decrypting. */
   MYNUMBER_INDEX_KEY: key32,
+
+  /** ES256 key ring of the digital credential (credential/); required in production. */
+  CREDENTIAL_SIGNING_KEYS: ecKeyRing.optional(),
+  /** Which key of CREDENTIAL_SIGNING_KEYS signs new credentials and status lists. */
+  CREDENTIAL_ACTIVE_KEY_ID: z.string().min(1).optional(),
+  /** The `iss` claim of credentials and status lists. */
+  CREDENTIAL_ISSUER: z.string().min(1).max(64).default('JP-MLIT'),
+  /** Lifetime of a credential shown on the holder's phone (refreshed whenever the page is online). */
+  CREDENTIAL_TTL_DAYS: positiveInt.max(3660).default(30),
+  /** Lifetime of the credential printed as a QR code on the paper license. */
+  CREDENTIAL_PAPER_TTL_DAYS: positiveInt.max(36600).default(3650),
+  /** Indexes in the status list (herd privacy: far more than credentials; even). */
+  CREDENTIAL_STATUS_LIST_SIZE: positiveInt.min(1024).max(1 << 26).multipleOf(2).default(1 << 22),
+  /** How long one signed status list is served (and cached by verifiers) before it is rebuilt. */
+  CREDENTIAL_STATUS_LIST_MAX_AGE_SECONDS: positiveInt.max(3600).default(60),
+  /** Lifetime of a holder link (the holder page's access to one registrant's credential). */
+  CREDENTIAL_HOLDER_LINK_TTL_DAYS: positiveInt.max(400).default(30),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -138,6 +197,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const config = result.data;
   if (!config.MYNUMBER_KEYS.has(config.MYNUMBER_ACTIVE_KEY_ID)) {
     throw new ConfigError(['MYNUMBER_ACTIVE_KEY_ID: must name a key present in MYNUMBER_KEYS']);
+  }
+  const signing = config.CREDENTIAL_SIGNING_KEYS;
+  if (signing || config.CREDENTIAL_ACTIVE_KEY_ID || config.NODE_ENV === 'production') {
+    if (!signing?.get(config.CREDENTIAL_ACTIVE_KEY_ID ?? '')?.privateKey) {
+      throw new ConfigError(['CREDENTIAL_ACTIVE_KEY_ID: must name a private key present in CREDENTIAL_SIGNING_KEYS']);
+    }
   }
   return config;
 }

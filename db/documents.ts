@@ -56,7 +56,13 @@ export class DocumentStore {
     return path.join(this.dir, documentId.slice(0, 2), documentId);
   }
 
+  /**
+   * Documents are immutable per ID: when the ID is already recorded, the first write stands and
+   * these bytes are ignored (a retried producer may render slightly different bytes).
+   */
   async put(doc: PutDocument): Promise<StoredDocument> {
+    const recorded = await this.meta(doc.documentId);
+    if (recorded) return recorded;
     const file = this.fileOf(doc.documentId);
     const sha256 = sha256Hex(doc.bytes);
     await mkdir(path.dirname(file), { recursive: true });

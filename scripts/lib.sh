@@ -57,6 +57,8 @@ ensure_system_packages() {
   # The license PDF embeds IPAmj明朝, which covers the MJ character set of 戸籍 names.
   [ -f /usr/share/fonts/opentype/ipamj-mincho/ipamjm.ttf ] || [ -f /usr/share/fonts/truetype/ipamj-mincho/ipamjm.ttf ] \
     || [ -n "$(ls /usr/share/fonts/*/ipamj*/* 2>/dev/null)" ] || missing+=(fonts-ipamj-mincho)
+  # The credential verifier page is tested in headless Chromium (Playwright drives Debian's build).
+  [ "$KYUSUI_ENV" != test ] || command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
@@ -147,6 +149,12 @@ ensure_local_secrets() {
   add_secret MYNUMBER_ACTIVE_KEY_ID k1
   add_secret MYNUMBER_INDEX_KEY "$(head -c32 /dev/urandom | base64)"
   add_secret PAYMENT_WEBHOOK_SECRET "$(head -c32 /dev/urandom | base64 | tr -d '/+=')"
+  # The credential's ES256 key (P-256, PKCS#8 DER).
+  if ! grep -q '^CREDENTIAL_SIGNING_KEYS=' "$f"; then
+    node -e 'const k = require("node:crypto").generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+      console.log("CREDENTIAL_SIGNING_KEYS=c1:" + k.export({ format: "der", type: "pkcs8" }).toString("base64"));
+      console.log("CREDENTIAL_ACTIVE_KEY_ID=c1")' >>"$f"
+  fi
   umask 022
   set -a; . "$f"; set +a
 }

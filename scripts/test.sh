@@ -27,6 +27,7 @@ if [ "${SKIP_STATIC:-}" != 1 ]; then # SKIP_STATIC=1: iterate on tests only (CI 
   log "lint and type check"
   npx eslint . || die "lint failed"
   npx tsc --noEmit -p tsconfig.json || die "type check failed"
+  npx tsc --noEmit -p credential/web/tsconfig.json || die "type check of the credential pages (DOM) failed"
 fi
 
 log "jest"

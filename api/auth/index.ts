@@ -23,6 +23,8 @@ export const PUBLIC_ROUTES: readonly string[] = [
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/token',
   'POST /api/v1/verify',
+  // The holder page: authenticated by the holder link's token, checked by the route (api/routes/credentials.ts).
+  'GET /api/v1/holder/credential',
   'POST /api/v1/payments/webhook',
 ];
 

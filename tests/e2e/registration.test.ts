@@ -87,6 +87,12 @@ describe('registration case end to end', () => {
     expect(entry.body).toMatchObject({ licenseNumber: done.licenseNumber, passerNumber: person.passerNumber, qualificationStatus: 'active',
       nameKanji: person.applicant.nameKanji, honseki: '東京都', reissueCount: 0 });
     expect(JSON.stringify(entry.body)).not.toContain(person.myNumber);
+    // The digital credential of the new license verifies; the paper license carries its QR (an image in the PDF).
+    const cred = await call(p.url, 'GET', `/api/v1/registrants/${done.registrantId}/credential?profile=standard`, { token: a.reviewer });
+    expect(cred.status).toBe(200);
+    const verified = await call(p.url, 'POST', '/api/v1/verify', { body: { credential: cred.body.credential } });
+    expect(verified.body).toMatchObject({ valid: true, license: expect.objectContaining({ licenseNumber: done.licenseNumber }) });
+    expect(bytes.includes(Buffer.from('/Subtype /Image'))).toBe(true);
     const search = await call(p.url, 'GET', `/api/v1/registrants?licenseNumber=${done.licenseNumber}`, { token: a.reviewer });
     expect(search.body.items).toEqual([expect.objectContaining({ registrantId: done.registrantId, nameKanji: '水＊　太＊' })]);
 

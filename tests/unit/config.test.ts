@@ -1,7 +1,7 @@
 import { ConfigError, parseConfig } from '../../common/config';
 
 const key = Buffer.alloc(32, 7).toString('base64');
-const base = { MYNUMBER_KEYS: `k1:${key}`, MYNUMBER_ACTIVE_KEY_ID: 'k1', MYNUMBER_INDEX_KEY: key };
+const base = { MYNUMBER_KEYS: `k1:${key}`, MYNUMBER_ACTIVE_KEY_ID: 'k1', MYNUMBER_INDEX_KEY: key, PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123' };
 
 function problems(env: Record<string, string>): string[] {
   try {
