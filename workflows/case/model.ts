@@ -7,8 +7,10 @@ import type { Duration } from '@temporalio/common';
 export const CASE_TYPES = ['registration', 'change', 'rewrite', 'reissue', 'deletion', 'return'] as const;
 export type CaseType = (typeof CASE_TYPES)[number];
 
+/** Channels an application arrives through (the API accepts these). */
 export const CHANNELS = ['mynaportal', 'egov', 'paper'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/** `system`: filed by the system itself (reconciliation findings, dispositions). */
+export type Channel = (typeof CHANNELS)[number] | 'system';
 
 export const PAYMENT_METHODS = ['online', 'revenue_stamp'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
