@@ -10,8 +10,8 @@ CACHE_DIR=${KYUSUI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kyusui}
 LOG_DIR=$RUN_DIR/logs
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$CACHE_DIR/bin"
 
-# Port plan: dev on 1xxxx, test on 2xxxx, so a running dev stack and the test suite never meet.
-if [ "$KYUSUI_ENV" = test ]; then P=2; else P=1; fi
+# Port plan: dev on 1xxxx, test on 2xxxx, benchmarks on 3xxxx, so they never meet.
+case $KYUSUI_ENV in test) P=2 ;; bench) P=3 ;; *) P=1 ;; esac
 MARIADB_PORT=${MARIADB_PORT:-${P}3306}
 REDIS_PORT=${REDIS_PORT:-${P}6379}
 TEMPORAL_PORT=${TEMPORAL_PORT:-${P}7233}

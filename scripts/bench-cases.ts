@@ -1,0 +1,179 @@
+/**
+ * bench:cases — pushes registration cases through the whole pipeline (API → Temporal → worker →
+ * MariaDB / simulators / Redis / SMTP) with a bot reviewer and automatic online payment, and
+ * prints what issue #4 asks for:
+ *   - latency of POST /api/v1/cases at a steady rate (default 20 requests/s): p50, p99, max;
+ *   - end-to-end throughput: cases/s from the first POST to the last `completed`;
+ *   - Temporal state transitions and history events per case (DescribeWorkflowExecution);
+ *   - the worker process's memory (RSS sampled from /proc during the run).
+ * Run through scripts/bench.sh (npm run bench:cases), which starts its own services.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Connection, Client } from '@temporalio/client';
+import { accountsContext, addApiClient, addStaffAccount } from '../api/auth/accounts';
+import { totpCode } from '../api/auth/totp';
+import { loadConfigOrExit } from '../common/config';
+import { myNumberCheckDigit } from '../common/mynumber';
+import { createSequelize } from '../db/connection';
+
+const { values: args } = parseArgs({ options: { cases: { type: 'string', default: '300' }, rate: { type: 'string', default: '20' },
+  concurrency: { type: 'string', default: '16' } } });
+const N = Number(args.cases);
+const RATE = Number(args.rate);
+const config = loadConfigOrExit();
+const api = process.env.API_URL ?? `http://127.0.0.1:${config.PORT}`;
+const workerPid = Number(readFileSync(process.env.WORKER_PID_FILE ?? '.run/bench/worker.pid', 'utf8').trim());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+
+async function json(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(path.startsWith('http') ? path : `${api}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : {} };
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function main() {
+  const db = createSequelize(config.DATABASE_URL, 4);
+  const ctx = accountsContext(config, db);
+  const client = await addApiClient(ctx, { name: 'bench-portal', role: 'portal', requestedBy: 'bench', reason: 'benchmark' });
+  const portal = String((await json('POST', '/api/v1/auth/token', undefined, client)).body.accessToken);
+  const bot = await addStaffAccount(ctx, { username: `bench-reviewer-${randomInt(1e6)}`, role: 'reviewer', requestedBy: 'bench', reason: 'benchmark bot' });
+  const login = await json('POST', '/api/v1/auth/login', undefined, { username: bot.username, password: bot.password, otp: await totpCode(bot.totpSecret, Date.now() / 1000) });
+  const reviewer = String(login.body.accessToken);
+
+  // Applicants known to 住基ネット, the 中間サーバー and the passers' list.
+  process.stdout.write(`preparing ${2 * N} applicants…\n`);
+  const people = Array.from({ length: 2 * N }, (_, i) => {
+    const base = `8${String(randomInt(0, 1e10)).padStart(10, '0')}`;
+    const myNumber = `${base}${myNumberCheckDigit(base)}`;
+    return { myNumber, passerNumber: `B-${i}-${randomInt(1e6)}`, applicant: { myNumber, nameKanji: '水道　太郎', nameKana: `スイドウ　タロウ${'ア'.repeat(i % 30)}`,
+      birthDate: '1985-04-01', sex: 'male', postalCode: '1000013', address: `東京都千代田区霞が関2-1-${i}`, phone: '0312345678', email: `b${i}@example.jp`, honseki: '東京都' } };
+  });
+  for (let i = 0; i < people.length; i += 50) {
+    await Promise.all(people.slice(i, i + 50).map(async (p) => {
+      const { myNumber, nameKanji, nameKana, birthDate, sex, postalCode, address } = p.applicant;
+      await json('POST', `${config.JUKI_SIM_URL}/admin/residents`, undefined, { myNumber, nameKanji, nameKana, birthDate, sex, postalCode, address });
+      await json('POST', `${config.CHUKAN_SIM_URL}/admin/residents`, undefined, { myNumber, honseki: '東京都' });
+    }));
+  }
+  await db.query(`INSERT INTO passers (passer_number, name_kanji, name_kana, birth_date, exam_date, imported_at) VALUES ${people.map(() => '(?, ?, ?, ?, ?, NOW(3))').join(',')}`,
+    { replacements: people.flatMap((p) => [p.passerNumber, p.applicant.nameKanji, p.applicant.nameKana, p.applicant.birthDate, '2025-10-26']) });
+
+  // Bots: the reviewer approves whatever is open; the applicant pays whatever awaits payment.
+  let stop = false;
+  const caseIds = new Set<string>();
+  const completedAt = new Map<string, number>();
+  const paid = new Set<string>();
+  const reviewerBot = (async () => {
+    while (!stop) {
+      const list = await json('GET', '/api/v1/review-tasks?status=open&limit=100', reviewer);
+      const items = (list.body.items ?? []) as { taskId: string }[];
+      await Promise.all(items.map(async (t) => {
+        if ((await json('POST', `/api/v1/review-tasks/${t.taskId}/claim`, reviewer)).status === 200) {
+          await json('POST', `/api/v1/review-tasks/${t.taskId}/decision`, reviewer, { decision: 'approve' });
+        }
+      }));
+      if (items.length === 0) await sleep(200);
+    }
+  })();
+  const payerBot = (async () => {
+    while (!stop) {
+      const pending = [...caseIds].filter((id) => !completedAt.has(id));
+      for (let i = 0; i < pending.length; i += 20) {
+        await Promise.all(pending.slice(i, i + 20).map(async (id) => {
+          const c = await json('GET', `/api/v1/cases/${id}`, portal);
+          if (c.body.status === 'completed') completedAt.set(id, Date.now());
+          else if (c.body.status === 'awaiting_payment' && c.body.payment?.checkoutUrl && !paid.has(id)) {
+            paid.add(id);
+            await json('POST', c.body.payment.checkoutUrl, undefined, {});
+          }
+        }));
+      }
+      await sleep(250);
+    }
+  })();
+  let peakRss = 0;
+  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, rssMb(workerPid)); }, 500);
+  const rssStart = rssMb(workerPid);
+
+  const file = async (p: (typeof people)[number]) => {
+    const t0 = performance.now();
+    const res = await json('POST', '/api/v1/cases', portal, { type: 'registration', channel: 'mynaportal', passerNumber: p.passerNumber,
+      applicant: p.applicant, payment: { method: 'online' } }, { 'idempotency-key': randomUUID() });
+    const ms = performance.now() - t0;
+    if (res.status !== 201) throw new Error(`POST /api/v1/cases answered ${res.status}: ${JSON.stringify(res.body)}`);
+    caseIds.add(String(res.body.caseId));
+    return ms;
+  };
+  const waitAll = async (ids: string[]) => {
+    while (ids.some((id) => !completedAt.has(id))) await sleep(200);
+  };
+
+  // Phase 1: a steady 20 requests/s (open loop: one request every 1/RATE s, whatever the answers).
+  process.stdout.write(`phase 1: ${N} cases at ${RATE} requests/s…\n`);
+  const latencies: number[] = [];
+  const t1 = Date.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < N; i++) {
+    const due = t1 + (i * 1000) / RATE;
+    await sleep(Math.max(0, due - Date.now()));
+    inflight.push(file(people[i]).then((ms) => void latencies.push(ms)));
+  }
+  await Promise.all(inflight);
+  const phase1Ids = [...caseIds];
+  await waitAll(phase1Ids);
+  const phase1End = Math.max(...phase1Ids.map((id) => completedAt.get(id)!));
+
+  // Phase 2: as fast as the system takes them (bounded concurrency), end to end.
+  process.stdout.write(`phase 2: ${N} cases, ${args.concurrency} at a time…\n`);
+  const t2 = Date.now();
+  const queue = people.slice(N);
+  const phase2Ids: string[] = [];
+  await Promise.all(Array.from({ length: Number(args.concurrency) }, async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      await file(p);
+    }
+  }));
+  for (const id of caseIds) if (!phase1Ids.includes(id)) phase2Ids.push(id);
+  await waitAll(phase2Ids);
+  const phase2End = Math.max(...phase2Ids.map((id) => completedAt.get(id)!));
+  stop = true;
+  clearInterval(rssTimer);
+  await Promise.all([reviewerBot, payerBot]);
+
+  // Temporal's own count of state transitions per case workflow.
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const sample = [...caseIds].slice(0, 50);
+  const described = await Promise.all(sample.map((id) => temporal.workflow.getHandle(`case-${id}`).describe()));
+  const transitions = described.map((d) => Number(d.raw.workflowExecutionInfo?.stateTransitionCount ?? 0));
+  const events = described.map((d) => d.historyLength);
+
+  const fmt = (x: number) => x.toFixed(1);
+  const report = [
+    '',
+    `bench:cases — ${2 * N} registration cases, bot reviewer, automatic online payment (2 cores)`,
+    `POST /api/v1/cases at ${RATE} req/s: p50 ${fmt(pct(latencies, 50))} ms, p99 ${fmt(pct(latencies, 99))} ms, max ${fmt(Math.max(...latencies))} ms`,
+    `phase 1 end to end: ${N} cases in ${fmt((phase1End - t1) / 1000)} s → ${fmt(N / ((phase1End - t1) / 1000))} cases/s (bounded by the ${RATE}/s intake)`,
+    `phase 2 end to end: ${N} cases in ${fmt((phase2End - t2) / 1000)} s → ${fmt(N / ((phase2End - t2) / 1000))} cases/s`,
+    `state transitions per case: mean ${fmt(transitions.reduce((a, b) => a + b, 0) / transitions.length)}, max ${Math.max(...transitions)}; history events per case: mean ${fmt(events.reduce((a, b) => a + b, 0) / events.length)}`,
+    `worker RSS: start ${fmt(rssStart)} MB, peak ${fmt(peakRss)} MB`,
+  ].join('\n');
+  process.stdout.write(`${report}\n`);
+  await connection.close();
+  await db.close();
+}
+
+main().then(() => process.exit(0), (err: Error) => {
+  process.stderr.write(`bench:cases: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Benchmarks on their own services (.run/bench, ports 3xxxx), started fresh and stopped after:
+#   npm run bench:cases [-- --cases 300 --rate 20]
+# The worker and the API run as separate processes, as in production, so the figures include
+# HTTP, Temporal and the database, and the worker's memory is measured from outside.
+export KYUSUI_ENV=bench
+source "$(dirname "$0")/lib.sh"
+what=${1:?usage: bench.sh cases [args]}; shift
+
+cleanup() { local rc=$?; stop_nodes; stop_infra; exit $rc; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_infra
+rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents"
+export RESET_DB=1 LOG_LEVEL=${LOG_LEVEL:-warn} PORT=${PORT:-${P}3000}
+start_infra
+start_mail_sink
+start_simulators
+start_node worker worker/main.ts
+start_node api api/main.ts
+wait_port 127.0.0.1 "$PORT" 60 API
+export WORKER_PID_FILE=$RUN_DIR/worker.pid API_URL=http://127.0.0.1:$PORT
+cd "$ROOT" && npx tsx "scripts/bench-$what.ts" "$@"
