@@ -5,6 +5,8 @@ import { openApiDocument } from './openapi';
 import { mountAuth } from './auth';
 import { healthRoutes } from './routes/health';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
+import { auditRoutes } from './routes/audit';
+import { codecRoutes } from './routes/codec';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -20,10 +22,12 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(healthRoutes(deps));
   // Before every /api/v1 router: authenticates all but the public calls (api/auth/index.ts).
   mountAuth(app, deps);
+  app.use(auditRoutes(deps));
+  app.use(codecRoutes(deps)); // the Temporal UI's remote codec: its own CORS and staff check
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  if (deps.config.NODE_ENV !== 'production') app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps.queues));
+  app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps.queues, deps.db)); // supervisor or admin token, every environment
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -92,6 +92,21 @@ const schema = z.object({
   MYNUMBER_ACTIVE_KEY_ID: z.string().min(1),
   /** HMAC-SHA256 key of the blind index used to find an entry without decrypting. */
   MYNUMBER_INDEX_KEY: key32,
+
+  /** AES-256-GCM keys of the Temporal payload codec, `kid:base64,…` (old key IDs still decode). */
+  TEMPORAL_CODEC_KEYS: keyRing,
+  /** Which key of TEMPORAL_CODEC_KEYS encrypts new payloads. */
+  TEMPORAL_CODEC_ACTIVE_KEY_ID: z.string().min(1),
+
+  /** Where signed audit checkpoints are written: keep it off the database host (R6.7). */
+  AUDIT_CHECKPOINT_DIR: z.string().default('.run/dev/audit-checkpoints'),
+  /** Ed25519 seed that signs checkpoints, `kid:base64 of 32 bytes`; only the checkpoint writer (worker, admin) needs it. */
+  AUDIT_SIGNING_KEY: keyRing.optional(),
+  /** Ed25519 public keys (raw 32 bytes) that verify checkpoints, `kid:base64,…`; the signing key's own is added. */
+  AUDIT_VERIFY_KEYS: keyRing.optional(),
+  /** Seconds between checkpoints and between usage-record analyses, run by the worker. */
+  AUDIT_CHECKPOINT_INTERVAL_S: positiveInt.default(600),
+  AUDIT_ANALYSIS_INTERVAL_S: positiveInt.default(900),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -113,6 +128,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const config = result.data;
   if (!config.MYNUMBER_KEYS.has(config.MYNUMBER_ACTIVE_KEY_ID)) {
     throw new ConfigError(['MYNUMBER_ACTIVE_KEY_ID: must name a key present in MYNUMBER_KEYS']);
+  }
+  if (!config.TEMPORAL_CODEC_KEYS.has(config.TEMPORAL_CODEC_ACTIVE_KEY_ID)) {
+    throw new ConfigError(['TEMPORAL_CODEC_ACTIVE_KEY_ID: must name a key present in TEMPORAL_CODEC_KEYS']);
+  }
+  if (config.AUDIT_SIGNING_KEY && config.AUDIT_SIGNING_KEY.size !== 1) {
+    throw new ConfigError(['AUDIT_SIGNING_KEY: must be exactly one <keyId>:<base64 of 32 bytes>']);
   }
   return config;
 }

@@ -14,6 +14,7 @@ import {
   type AccountsContext, type ChangeRequest, type NewStaffAccount,
 } from '../api/auth/accounts';
 import { listAccounts } from '../api/auth/accounts-repo';
+import { AUDIT_COMMANDS } from './audit-commands';
 
 const OPTIONS = {
   username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, reason: { type: 'string' },
@@ -101,6 +102,7 @@ const COMMANDS: Record<string, { usage: string; run: (ctx: AccountsContext, a: A
     },
   },
   'roles:table': { usage: '(the role ↔ permission table as markdown)', run: async () => out(permissionTableMarkdown()) },
+  ...AUDIT_COMMANDS,
 };
 
 function usage(): string {
@@ -115,7 +117,7 @@ async function main(): Promise<number> {
   const db = createSequelize(config.DATABASE_URL, 2);
   try {
     await command.run(accountsContext(config, db), values);
-    return 0;
+    return Number(process.exitCode ?? 0); // a command reports a failed check through process.exitCode
   } finally {
     await db.close();
   }
