@@ -8,6 +8,7 @@ import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
 import { accountsContext, addApiClient, addStaffAccount, type AccountsContext } from '../../api/auth/accounts';
 import { totpCode } from '../../api/auth/totp';
+import type { Config } from '../../common/config';
 import { appDb, config, uniqueId } from '../helpers/env';
 
 export interface TestApi {
@@ -17,8 +18,9 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startApi(): Promise<TestApi> {
-  const deps: ApiDeps = { config, logger: createLogger('test', 'silent'), db: appDb(),
+/** @param overrides configuration for this API only (e.g. a private AUDIT_CHECKPOINT_DIR) */
+export async function startApi(overrides: Partial<Config> = {}): Promise<TestApi> {
+  const deps: ApiDeps = { config: { ...config, ...overrides }, logger: createLogger('test', 'silent'), db: appDb(),
     queues: createQueues(config.REDIS_URL), temporal: await connectClient(config) };
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
