@@ -4,13 +4,14 @@
  *   audit:checkpoint  verify from the newest checkpoint and sign the current head now
  *   audit:analyze     run the usage-record analysis now and print its findings
  *   audit:findings    print the recorded findings, newest first
+ *   audit:public-key  print the signing key's public half for AUDIT_VERIFY_KEYS of verifiers (the API)
  * Each prints JSON with --json, else a few readable lines; each leaves an audit entry.
  */
 import { userInfo } from 'node:os';
 import { loadConfig } from '../common/config';
 import type { AccountsContext } from '../api/auth/accounts';
 import { listFindings, runAuditAnalysis, type Finding } from '../db/audit-analysis';
-import { CheckpointStore, checkpointKeysFromConfig, verifyAuditLog, writeCheckpoint } from '../db/audit-checkpoints';
+import { CheckpointStore, checkpointKeysFromConfig, rawPublicKey, verifyAuditLog, writeCheckpoint } from '../db/audit-checkpoints';
 
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -60,6 +61,14 @@ export const AUDIT_COMMANDS: Record<string, { usage: string; run: (ctx: Accounts
       if (!run) return out('another analysis is running; try again shortly');
       out(`analysed entries #${run.fromSeq + 1}–#${run.toSeq}: ${run.findings.length} finding(s)`);
       run.findings.forEach((f) => out(describe(f)));
+    },
+  },
+  'audit:public-key': {
+    usage: '   (AUDIT_VERIFY_KEYS entry of this AUDIT_SIGNING_KEY: give it to the API instead of the private key)',
+    run: async () => {
+      const { signer } = checkpointKeysFromConfig(loadConfig());
+      if (!signer) throw new Error('AUDIT_SIGNING_KEY is not set');
+      out(`${signer.keyId}:${rawPublicKey(signer.privateKey).toString('base64')}`);
     },
   },
   'audit:findings': {
