@@ -10,6 +10,8 @@ import { registrantRoutes } from './routes/registrants';
 import { reviewTaskRoutes } from './routes/review-tasks';
 import { credentialRoutes } from './routes/credentials';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
+import { auditRoutes } from './routes/audit';
+import { codecRoutes } from './routes/codec';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -32,10 +34,12 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(paymentRoutes(deps));
   app.use(registrantRoutes(deps));
   app.use(credentialRoutes(deps));
+  app.use(auditRoutes(deps));
+  app.use(codecRoutes(deps)); // the Temporal UI's remote codec: its own CORS and staff check
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  if (deps.config.NODE_ENV !== 'production') app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps.queues));
+  app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps.queues, deps.db)); // supervisor or admin token, every environment
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,20 +1,38 @@
 /**
  * The Bull queue dashboard (mail, print, system jobs). Jobs carry no My Number, but they do carry
- * names and addresses, so the dashboard is served only outside production until staff
- * authentication guards it.
+ * names and addresses, so the dashboard needs a staff bearer token of a supervisor or an admin in
+ * every environment (issue #5); other callers get 401/403, and each 403 is audited.
+ * Browsers do not send bearer tokens on their own: open it through a proxy or a header-setting
+ * tool that adds `Authorization: Bearer <token>` (a session cookie would be a separate change).
  */
 import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import type { Sequelize } from 'sequelize';
+import type { Role } from '../common/permissions';
 import type { Queues } from '../common/queues';
 import { QUEUE_NAMES } from '../common/queues';
+import { actorOf, authenticate } from './auth';
+import { auditedForbidden } from './auth/middleware';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+/** Who may look at the queues (outside the permission table: the dashboard is not an API route). */
+export const QUEUE_DASHBOARD_ROLES: readonly Role[] = ['supervisor', 'admin'];
 
-export function queueDashboard(queues: Queues): Router {
+const staffOfDashboardRoles: RequestHandler = async (req, res, next) => {
+  const actor = actorOf(res);
+  if (actor.kind !== 'staff' || !QUEUE_DASHBOARD_ROLES.includes(actor.role)) {
+    return next(await auditedForbidden(req, res, 'queue-dashboard', 'only a supervisor or an admin may see the queues'));
+  }
+  next();
+};
+
+export function queueDashboard(queues: Queues, db: Sequelize): Router {
   const adapter = new ExpressAdapter();
   adapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({ queues: QUEUE_NAMES.map((n) => new BullAdapter(queues[n], { readOnlyMode: true })), serverAdapter: adapter });
-  return adapter.getRouter();
+  const r = Router();
+  r.use(authenticate({ db }), staffOfDashboardRoles, adapter.getRouter());
+  return r;
 }

@@ -176,6 +176,20 @@ const schema = z.object({
   CREDENTIAL_STATUS_LIST_MAX_AGE_SECONDS: positiveInt.max(3600).default(60),
   /** Lifetime of a holder link (the holder page's access to one registrant's credential). */
   CREDENTIAL_HOLDER_LINK_TTL_DAYS: positiveInt.max(400).default(30),
+  /** AES-256-GCM keys of the Temporal payload codec, `kid:base64,…` (old key IDs still decode). */
+  TEMPORAL_CODEC_KEYS: keyRing,
+  /** Which key of TEMPORAL_CODEC_KEYS encrypts new payloads. */
+  TEMPORAL_CODEC_ACTIVE_KEY_ID: z.string().min(1),
+
+  /** Where signed audit checkpoints are written: keep it off the database host (R6.7). */
+  AUDIT_CHECKPOINT_DIR: z.string().default('.run/dev/audit-checkpoints'),
+  /** Ed25519 seed that signs checkpoints, `kid:base64 of 32 bytes`; only the checkpoint writer (worker, admin) needs it. */
+  AUDIT_SIGNING_KEY: keyRing.optional(),
+  /** Ed25519 public keys (raw 32 bytes) that verify checkpoints, `kid:base64,…`; the signing key's own is added. */
+  AUDIT_VERIFY_KEYS: keyRing.optional(),
+  /** Seconds between checkpoints and between usage-record analyses, run by the worker. */
+  AUDIT_CHECKPOINT_INTERVAL_S: positiveInt.default(600),
+  AUDIT_ANALYSIS_INTERVAL_S: positiveInt.default(900),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -203,6 +217,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (!signing?.get(config.CREDENTIAL_ACTIVE_KEY_ID ?? '')?.privateKey) {
       throw new ConfigError(['CREDENTIAL_ACTIVE_KEY_ID: must name a private key present in CREDENTIAL_SIGNING_KEYS']);
     }
+  }
+  if (!config.TEMPORAL_CODEC_KEYS.has(config.TEMPORAL_CODEC_ACTIVE_KEY_ID)) {
+    throw new ConfigError(['TEMPORAL_CODEC_ACTIVE_KEY_ID: must name a key present in TEMPORAL_CODEC_KEYS']);
+  }
+  if (config.AUDIT_SIGNING_KEY && config.AUDIT_SIGNING_KEY.size !== 1) {
+    throw new ConfigError(['AUDIT_SIGNING_KEY: must be exactly one <keyId>:<base64 of 32 bytes>']);
   }
   return config;
 }

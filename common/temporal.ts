@@ -6,10 +6,12 @@ import { Connection, Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { temporalDataConverter } from './temporal-codec';
 
+/** Every client encrypts what it sends and decrypts what it reads (temporal-codec.ts). */
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter(config) });
 }
 
 let runtimeInstalled = false;

@@ -27,9 +27,29 @@ export function entryHash(prevHash: string, seq: number, at: string, e: AuditEnt
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
+export interface VerifyOptions {
+  /** Start from a trusted point (a signed checkpoint): the entry at `seq` must have `hash`. */
+  from?: { seq: number; hash: string };
+  /** Sequence numbers whose stored hash the result should report (checkpoint comparison). */
+  collect?: ReadonlySet<number>;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  root: string;
+  firstBadSeq?: number;
+  /** The stored hash at each collected sequence number that the walk reached. */
+  hashesAt?: Map<number, string>;
+}
+
 export class AuditLog {
-  /** @param schema the application schema, so the vault's connection can write here too */
-  constructor(private readonly sequelize: Sequelize, private readonly schema: string) {}
+  /**
+   * @param schema the application schema, so the vault's connection can write here too
+   * @param now the clock of new entries (tests script entries at given times)
+   */
+  constructor(private readonly sequelize: Sequelize, private readonly schema: string,
+    private readonly now: () => Date = () => new Date()) {}
 
   async append(entry: AuditEntry, outer?: Transaction): Promise<{ seq: number; hash: string }> {
     const detailJson = entry.detail ? JSON.stringify(entry.detail) : null;
@@ -42,7 +62,7 @@ export class AuditLog {
         { type: QueryTypes.SELECT, transaction: t },
       );
       const seq = Number(head.seq) + 1;
-      const at = new Date().toISOString();
+      const at = this.now().toISOString();
       const hash = entryHash(head.hash, seq, at, entry, detailJson);
       await this.sequelize.query(
         `INSERT INTO ${this.schema}.audit_log
@@ -58,11 +78,30 @@ export class AuditLog {
     return outer ? run(outer) : this.sequelize.transaction(run);
   }
 
-  /** Walks the chain in order; reports the first entry that does not follow from its predecessor. */
-  async verify(): Promise<{ ok: boolean; entries: number; root: string; firstBadSeq?: number }> {
+  /**
+   * Walks the chain in order; reports the first entry that does not follow from its predecessor.
+   * The head row is read first: entries appended during the walk are verified too, and the walk
+   * must reach the head as it was (truncation of the tail leaves a chain that verifies on its own;
+   * the head catches it — unless the head was rewritten too, which the signed checkpoints catch).
+   */
+  async verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
+    const [head] = await this.sequelize.query<{ seq: number; hash: string }>(
+      `SELECT seq, hash FROM ${this.schema}.audit_head WHERE id = 1`, { type: QueryTypes.SELECT });
+    const headSeq = Number(head.seq);
     let prev = GENESIS_HASH;
     let expectedSeq = 1;
     let entries = 0;
+    let hashAtHead = headSeq === 0 ? GENESIS_HASH : undefined;
+    const hashesAt = new Map<number, string>();
+    if (opts.from && opts.from.seq > 0) {
+      const [row] = await this.sequelize.query<{ hash: string }>(
+        `SELECT hash FROM ${this.schema}.audit_log WHERE seq = ?`, { replacements: [opts.from.seq], type: QueryTypes.SELECT });
+      if (row?.hash !== opts.from.hash) return { ok: false, entries: 0, root: GENESIS_HASH, firstBadSeq: opts.from.seq, hashesAt };
+      prev = opts.from.hash;
+      expectedSeq = opts.from.seq + 1;
+      entries = opts.from.seq;
+      if (headSeq === opts.from.seq) hashAtHead = prev;
+    }
     const page = 5000;
     for (;;) {
       const rows = await this.sequelize.query<Record<string, unknown>>(
@@ -77,20 +116,19 @@ export class AuditLog {
           outcome: r.outcome as AuditEntry['outcome'] };
         const at = (r.at as Date).toISOString();
         if (seq !== expectedSeq || r.prev_hash !== prev || entryHash(prev, seq, at, e, (r.detail as string | null) ?? null) !== r.hash) {
-          return { ok: false, entries, root: prev, firstBadSeq: expectedSeq };
+          return { ok: false, entries, root: prev, firstBadSeq: expectedSeq, hashesAt };
         }
         prev = String(r.hash);
+        if (opts.collect?.has(seq)) hashesAt.set(seq, prev);
+        if (seq === headSeq) hashAtHead = prev;
         expectedSeq++;
         entries++;
       }
       if (rows.length < page) break;
     }
-    const [head] = await this.sequelize.query<{ seq: number; hash: string }>(
-      `SELECT seq, hash FROM ${this.schema}.audit_head WHERE id = 1`, { type: QueryTypes.SELECT });
-    // Truncation of the tail leaves a chain that verifies on its own; the head row catches it.
-    if (Number(head.seq) !== entries || head.hash !== prev) {
-      return { ok: false, entries, root: prev, firstBadSeq: entries + 1 };
+    if (entries < headSeq || hashAtHead !== head.hash) {
+      return { ok: false, entries, root: prev, firstBadSeq: Math.min(entries, headSeq) + 1, hashesAt };
     }
-    return { ok: true, entries, root: prev };
+    return { ok: true, entries, root: prev, hashesAt };
   }
 }

@@ -16,6 +16,7 @@ import {
 import { listAccounts } from '../api/auth/accounts-repo';
 import { readFile } from 'node:fs/promises';
 import { importPassers } from '../db/passers';
+import { AUDIT_COMMANDS } from './audit-commands';
 
 const OPTIONS = {
   username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, reason: { type: 'string' },
@@ -117,6 +118,7 @@ const COMMANDS: Record<string, { usage: string; run: (ctx: AccountsContext, a: A
     },
   },
   'roles:table': { usage: '(the role ↔ permission table as markdown)', run: async () => out(permissionTableMarkdown()) },
+  ...AUDIT_COMMANDS,
 };
 
 function usage(): string {
@@ -130,7 +132,8 @@ async function main(): Promise<number> {
   const config = loadConfigOrExit();
   const db = createSequelize(config.DATABASE_URL, 2);
   try {
-    return (await command.run(accountsContext(config, db), values, positionals.slice(1))) ?? 0;
+    const code = (await command.run(accountsContext(config, db), values, positionals.slice(1))) ?? 0;
+    return code || Number(process.exitCode ?? 0); // a command may report a failed check through process.exitCode
   } finally {
     await db.close();
   }

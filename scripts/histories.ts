@@ -3,6 +3,8 @@
  *   tsx scripts/histories.ts export <workflowId> <file.json>   fetch a history in Temporal's JSON form
  *   tsx scripts/histories.ts replay <dir> [workflowsPath]        replay every *.json; prints a JSON report
  * The replay exits 1 when any history diverges from the current workflow code.
+ * Payloads are encrypted on the server (common/temporal-codec.ts): the export saves them decrypted,
+ * so a saved history replays with any key ring; the replay decodes encrypted and plain payloads.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,14 +12,18 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { loadConfigOrExit } from '../common/config';
 import { connectClient } from '../common/temporal';
+import { codecFromConfig, decryptJsonPayloadsDeep, FAILURE_CONVERTER_PATH, temporalDataConverter } from '../common/temporal-codec';
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 async function exportHistory(workflowId: string, file: string): Promise<void> {
-  const client = await connectClient(loadConfigOrExit());
+  const config = loadConfigOrExit();
+  const client = await connectClient(config);
   try {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    await writeFile(file, historyToJSON(history));
+    const json: unknown = JSON.parse(historyToJSON(history));
+    await decryptJsonPayloadsDeep(json, codecFromConfig(config));
+    await writeFile(file, JSON.stringify(json, null, 2));
   } finally {
     await client.connection.close();
   }
@@ -29,9 +35,10 @@ async function replay(dir: string, workflowsPath: string): Promise<boolean> {
     workflowId: f.replace(/\.json$/, ''),
     history: historyFromJSON(JSON.parse(await readFile(path.join(dir, f), 'utf8'))),
   })));
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet, failureConverterPath: FAILURE_CONVERTER_PATH });
+  const dataConverter = temporalDataConverter(loadConfigOrExit());
   const results: { workflowId: string; ok: boolean; error?: string; errorName?: string }[] = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'saved-histories' }, histories)) {
+  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'saved-histories', dataConverter }, histories)) {
     results.push({ workflowId: r.workflowId, ok: !r.error, error: r.error?.message, errorName: r.error?.name });
   }
   process.stdout.write(`${JSON.stringify({ results })}\n`);

@@ -119,6 +119,7 @@ start_temporal() {
     --db-filename "$dir/temporal.db" --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --namespace "${TEMPORAL_NAMESPACE:-kyusui}" \
     --search-attribute CaseType=Keyword --search-attribute CaseStatus=Keyword --search-attribute Channel=Keyword \
+    --ui-codec-endpoint "${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${PORT:-${P/1/}3000}/codec}" \
     --log-level warn >"$LOG_DIR/temporal.log" 2>&1 &
   echo $! >"$dir/temporal.pid"
   wait_port 127.0.0.1 "$TEMPORAL_PORT" 90 Temporal
@@ -155,6 +156,15 @@ ensure_local_secrets() {
       console.log("CREDENTIAL_SIGNING_KEYS=c1:" + k.export({ format: "der", type: "pkcs8" }).toString("base64"));
       console.log("CREDENTIAL_ACTIVE_KEY_ID=c1")' >>"$f"
   fi
+  # Keys added after an env was first made are appended, so an existing .run/<env> keeps its data.
+  (
+    umask 077
+    grep -q '^TEMPORAL_CODEC_KEYS=' "$f" || {
+      echo "TEMPORAL_CODEC_KEYS=t1:$(head -c32 /dev/urandom | base64)"
+      echo "TEMPORAL_CODEC_ACTIVE_KEY_ID=t1"
+    } >>"$f"
+    grep -q '^AUDIT_SIGNING_KEY=' "$f" || echo "AUDIT_SIGNING_KEY=a1:$(head -c32 /dev/urandom | base64)" >>"$f"
+  )
   umask 022
   set -a; . "$f"; set +a
 }
@@ -173,6 +183,7 @@ export_service_env() {
   export SMTP_URL=${SMTP_URL:-smtp://127.0.0.1:$MAIL_SINK_SMTP_PORT}
   export MAIL_SINK_DIR=${MAIL_SINK_DIR:-$RUN_DIR/mail}
   export DOCUMENT_STORE_DIR=${DOCUMENT_STORE_DIR:-$RUN_DIR/documents}
+  export AUDIT_CHECKPOINT_DIR=${AUDIT_CHECKPOINT_DIR:-$RUN_DIR/audit-checkpoints}
 }
 
 # Remembers whether the services were started by the caller's environment (URL given) or by us.

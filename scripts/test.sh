@@ -16,7 +16,7 @@ trap 'exit 130' INT TERM
 
 # Start from nothing: the suite must prove that a fresh system works.
 stop_infra
-rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents"
+rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents" "$RUN_DIR/audit-checkpoints"
 export RESET_DB=1
 start_infra
 start_mail_sink

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../common/config';
+import { temporalDataConverter } from '../common/temporal-codec';
 
 export interface WorkerOptions {
   config: Config;
@@ -21,6 +22,8 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     activities: createActivities(opts.deps),
+    // Encrypted payloads and failures (issue #5); a prebuilt bundle carries the failure converter itself.
+    dataConverter: temporalDataConverter(config),
     ...code,
     shutdownGraceTime: '30 seconds',
   });

@@ -10,6 +10,7 @@ import { installTemporalRuntime } from '../common/temporal';
 import { createRuntime } from '../activities/runtime';
 import { createWorker } from './create-worker';
 import { startJobConsumers } from './jobs';
+import { startAuditHousekeeping } from './audit-housekeeping';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -19,10 +20,12 @@ async function main(): Promise<void> {
   const jobs = startJobConsumers({ db: runtime.db, queues: runtime.queues, documents: runtime.documents, logger,
     smtpUrl: config.SMTP_URL, mailFrom: config.MAIL_FROM, printSpoolDir: config.PRINT_SPOOL_DIR });
   const { worker, connection } = await createWorker({ config, deps: { db: runtime.db, queues: runtime.queues, cases: runtime } });
+  const housekeeping = startAuditHousekeeping(config, runtime.db, logger); // audit checkpoints and analysis (R6.7)
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal once in-flight tasks have completed
   } finally {
+    await housekeeping.stop();
     await Promise.allSettled([jobs.close(), runtime.close(), connection.close()]);
     logger.info('worker stopped');
   }

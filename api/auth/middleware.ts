@@ -8,9 +8,10 @@
  * `mountAuth` (index.ts) already runs `authenticate` for every /api/v1 path that is not public,
  * so a route only adds `requirePermission`. The token is looked up on every request: see tokens.ts.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Sequelize } from 'sequelize';
 import { can, type Permission } from '../../common/permissions';
+import { AuditLog } from '../../db/audit';
 import { AppError } from '../errors';
 import { sha256Hex } from './secrets';
 import { resolveToken, type Actor } from './tokens';
@@ -23,6 +24,8 @@ declare global {
       actor?: Actor;
       /** SHA-256 of the caller's token (logout, password change); the token itself is not kept. */
       accessTokenHash?: string;
+      /** Where refusals of an authenticated caller are recorded (R6.7: 403 bursts are analysed). */
+      auditLog?: AuditLog;
     }
   }
 }
@@ -30,6 +33,7 @@ declare global {
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{16,200})$/;
 
 export function authenticate(deps: { db: Sequelize }): RequestHandler {
+  const auditLog = new AuditLog(deps.db, deps.db.getDatabaseName());
   return async (req, res, next) => {
     const match = BEARER.exec(req.get('authorization') ?? '');
     if (!match) {
@@ -44,17 +48,32 @@ export function authenticate(deps: { db: Sequelize }): RequestHandler {
     }
     res.locals.actor = actor;
     res.locals.accessTokenHash = tokenHash;
+    res.locals.auditLog = auditLog;
     next();
   };
 }
 
-/** 403 unless the authenticated caller's role holds `permission`. */
+/**
+ * Records a refusal of an authenticated caller in the audit log and returns the 403 to answer.
+ * The route pattern is recorded, not the URL: a query string may carry personal data.
+ */
+export async function auditedForbidden(req: Request, res: Response, permission: string, message: string): Promise<AppError> {
+  const actor = res.locals.actor;
+  await res.locals.auditLog?.append({
+    actor: actor?.username ?? 'anonymous', action: 'access.forbidden', purpose: 'access control (R6.6)',
+    targetType: 'permission', targetId: permission.slice(0, 64), outcome: 'denied',
+    detail: { method: req.method, route: `${req.baseUrl}${req.route?.path ?? req.path}`.slice(0, 200), role: actor?.role, ip: req.ip },
+  });
+  return new AppError('FORBIDDEN', message, { permission });
+}
+
+/** 403 unless the authenticated caller's role holds `permission`; every refusal is audited. */
 export function requirePermission(permission: Permission): RequestHandler {
-  return (_req, res, next) => {
+  return async (req, res, next) => {
     const actor = res.locals.actor;
     if (!actor) return next(new AppError('UNAUTHENTICATED', 'a bearer token is required'));
     if (!can(actor.role, permission)) {
-      return next(new AppError('FORBIDDEN', `the role ${actor.role} may not do this`, { permission }));
+      return next(await auditedForbidden(req, res, permission, `the role ${actor.role} may not do this`));
     }
     next();
   };

@@ -2,7 +2,8 @@
  * Opaque bearer tokens. Every request looks its token up (by SHA-256) together with the account,
  * so revocation, a disabled account or a role change take effect at the next request — the
  * reason these are not JWTs. Lifetimes: a staff working day; one hour for a system client,
- * which can simply ask again.
+ * which can simply ask again. A staff token also ends after STAFF_IDLE_TIMEOUT_MS without a request
+ * (an unattended terminal, R6.5); `last_used_at` is refreshed at most once a minute.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { sqlTime } from '../../db/connection';
@@ -12,6 +13,8 @@ import { newOpaqueToken, sha256Hex } from './secrets';
 
 export const STAFF_TOKEN_TTL_MS = 8 * 60 * 60 * 1000;
 export const CLIENT_TOKEN_TTL_MS = 60 * 60 * 1000;
+export const STAFF_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+const LAST_USED_RESOLUTION_MS = 60 * 1000;
 
 /** Who is calling; set on `res.locals.actor` by `authenticate`. */
 export interface Actor {
@@ -39,13 +42,19 @@ export async function issueToken(db: Sequelize, accountId: string, ttlMs: number
 
 /** The actor behind a live token of an active account, else null (unknown, expired, revoked, disabled). */
 export async function resolveToken(db: Sequelize, tokenHash: string): Promise<Actor | null> {
-  const [row] = await db.query<{ account_id: string; username: string; role: string; kind: AccountKind }>(
-    `SELECT a.account_id, a.username, a.role, a.kind
+  const now = new Date();
+  const [row] = await db.query<{ account_id: string; username: string; role: string; kind: AccountKind; last_used: Date }>(
+    `SELECT a.account_id, a.username, a.role, a.kind, COALESCE(t.last_used_at, t.created_at) AS last_used
        FROM access_tokens t JOIN staff_accounts a ON a.account_id = t.account_id
       WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = 'active'`,
-    { replacements: [tokenHash, sqlTime()], type: QueryTypes.SELECT },
+    { replacements: [tokenHash, sqlTime(now)], type: QueryTypes.SELECT },
   );
   if (!row || !isRole(row.role)) return null;
+  const idleMs = now.getTime() - new Date(row.last_used).getTime();
+  if (row.kind === 'staff' && idleMs > STAFF_IDLE_TIMEOUT_MS) return null;
+  if (idleMs > LAST_USED_RESOLUTION_MS) {
+    await db.query('UPDATE access_tokens SET last_used_at = ? WHERE token_hash = ?', { replacements: [sqlTime(now), tokenHash] });
+  }
   return { accountId: row.account_id, username: row.username, role: row.role, kind: row.kind };
 }
 

@@ -9,6 +9,7 @@ import type { ApiDeps } from '../../api/deps';
 import { createApiServices } from '../../api/services';
 import { accountsContext, addApiClient, addStaffAccount, type AccountsContext } from '../../api/auth/accounts';
 import { totpCode } from '../../api/auth/totp';
+import type { Config } from '../../common/config';
 import { appDb, config, uniqueId } from '../helpers/env';
 
 export interface TestApi {
@@ -18,10 +19,12 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startApi(): Promise<TestApi> {
+/** @param overrides configuration for this API only (e.g. a private AUDIT_CHECKPOINT_DIR) */
+export async function startApi(overrides: Partial<Config> = {}): Promise<TestApi> {
   const db = appDb();
-  const deps: ApiDeps = { config, logger: createLogger('test', 'silent'), db,
-    queues: createQueues(config.REDIS_URL), temporal: await connectClient(config), services: createApiServices(config, db) };
+  const cfg = { ...config, ...overrides };
+  const deps: ApiDeps = { config: cfg, logger: createLogger('test', 'silent'), db,
+    queues: createQueues(config.REDIS_URL), temporal: await connectClient(config), services: createApiServices(cfg, db) };
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return {

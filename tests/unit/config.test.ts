@@ -1,7 +1,8 @@
 import { ConfigError, parseConfig } from '../../common/config';
 
 const key = Buffer.alloc(32, 7).toString('base64');
-const base = { MYNUMBER_KEYS: `k1:${key}`, MYNUMBER_ACTIVE_KEY_ID: 'k1', MYNUMBER_INDEX_KEY: key, PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123' };
+const base = { MYNUMBER_KEYS: `k1:${key}`, MYNUMBER_ACTIVE_KEY_ID: 'k1', MYNUMBER_INDEX_KEY: key,
+  TEMPORAL_CODEC_KEYS: `t1:${key}`, TEMPORAL_CODEC_ACTIVE_KEY_ID: 't1', PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123' };
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -32,5 +33,7 @@ describe('configuration', () => {
     expect(problems({ ...base, MYNUMBER_KEYS: 'k1:c2hvcnQ=' }).join()).toMatch(/MYNUMBER_KEYS/);
     expect(problems({ ...base, MYNUMBER_ACTIVE_KEY_ID: 'k9' }).join()).toMatch(/MYNUMBER_ACTIVE_KEY_ID/);
     expect(problems({ MYNUMBER_ACTIVE_KEY_ID: 'k1', MYNUMBER_INDEX_KEY: key }).join()).toMatch(/MYNUMBER_KEYS/);
+    expect(problems({ ...base, TEMPORAL_CODEC_ACTIVE_KEY_ID: 'k1' }).join()).toMatch(/TEMPORAL_CODEC_ACTIVE_KEY_ID/);
+    expect(problems({ ...base, AUDIT_SIGNING_KEY: `a1:${key},a2:${key}` }).join()).toMatch(/AUDIT_SIGNING_KEY/);
   });
 });

@@ -13,6 +13,7 @@ import type { CaseActivities } from '../../activities/case-contract';
 import type { CheckFindings, CaseWorkflowInput } from '../../workflows/case/model';
 import { caseWorkflow } from '../../workflows';
 import { connectClient } from '../../common/temporal';
+import { FAILURE_CONVERTER_PATH, temporalDataConverter } from '../../common/temporal-codec';
 import { config } from '../helpers/env';
 
 export interface Script {
@@ -71,7 +72,8 @@ export class CaseHarness {
   async start(): Promise<void> {
     this.client = await connectClient(config);
     this.connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    ({ code: this.code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet }));
+    ({ code: this.code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet,
+      failureConverterPath: FAILURE_CONVERTER_PATH }));
   }
 
   async close(): Promise<void> {
@@ -84,7 +86,7 @@ export class CaseHarness {
     const calls: Calls[] = [];
     const worker = await Worker.create({
       connection: this.connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: this.taskQueue,
-      workflowBundle: { code: this.code }, activities: mockActivities(script, calls),
+      workflowBundle: { code: this.code }, activities: mockActivities(script, calls), dataConverter: temporalDataConverter(config),
     });
     const start = (i: Partial<CaseWorkflowInput> = {}) => {
       const caseId = randomUUID();

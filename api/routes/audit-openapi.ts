@@ -1,0 +1,50 @@
+/** The audit and codec routes in the OpenAPI document. */
+import { z } from 'zod';
+import { BEARER } from '../auth';
+import { ErrorBody, registry } from '../openapi';
+
+const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
+const error = (description: string) => ({ description, ...json(ErrorBody) });
+
+const Verification = registry.register('AuditVerification', z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  root: z.string().describe('hash of the last entry (the chain root)'),
+  firstBadSeq: z.number().int().optional().describe('the first entry that cannot be trusted'),
+  reason: z.enum(['chain_broken', 'truncated', 'checkpoint_mismatch', 'checkpoint_invalid']).optional(),
+  suspectRange: z.tuple([z.number().int(), z.number().int()]).optional(),
+  checkpoint: z.object({ seq: z.number().int(), at: z.string() }).nullable().optional(),
+  invalidCheckpointSeq: z.number().int().optional(),
+}));
+
+const Finding = registry.register('AuditFinding', z.object({
+  seq: z.number().int(), recordedAt: z.string(),
+  rule: z.enum(['failed_login_burst', 'forbidden_burst', 'off_hours_bulk_read']),
+  subject: z.object({ kind: z.enum(['account', 'ip']), value: z.string() }),
+  count: z.number().int(), from: z.string(), to: z.string(), firstSeq: z.number().int(), lastSeq: z.number().int(),
+}));
+
+registry.registerPath({
+  method: 'get', path: '/api/v1/audit/verify', tags: ['audit'], security: BEARER,
+  summary: 'Verifies the audit log’s hash chain against its signed checkpoints (audit:verify)',
+  responses: { 200: { description: 'the verification; ok: false names the first bad entry', ...json(Verification) },
+    401: error('no valid token'), 403: error('not an auditor') },
+});
+registry.registerPath({
+  method: 'get', path: '/api/v1/audit/findings', tags: ['audit'], security: BEARER,
+  summary: 'Findings of the periodic usage-record analysis, newest first (audit:read)',
+  request: { query: z.object({ afterSeq: z.number().int().optional(), limit: z.number().int().max(1000).optional() }) },
+  responses: { 200: { description: 'findings', ...json(z.object({ items: z.array(Finding) })) },
+    401: error('no valid token'), 403: error('not an auditor') },
+});
+
+const CodecBody = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string() })) });
+for (const op of ['encode', 'decode'] as const) {
+  registry.registerPath({
+    method: 'post', path: `/codec/${op}`, tags: ['temporal'], security: BEARER,
+    summary: `Temporal remote codec: ${op} payloads (staff with case:read; CORS for the Temporal UI only${op === 'decode' ? '; audited' : ''})`,
+    request: { body: json(CodecBody) },
+    responses: { 200: { description: `${op}d payloads`, ...json(CodecBody) }, 400: error('malformed or undecryptable payloads'),
+      401: error('no valid token'), 403: error('not staff who read cases, or a foreign origin') },
+  });
+}
