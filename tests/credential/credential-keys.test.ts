@@ -5,7 +5,8 @@ import { checkCredential } from '../../credential/verify-core';
 import { NOW, credential } from './helpers';
 
 const aes = Buffer.alloc(32, 7).toString('base64');
-const base = { MYNUMBER_KEYS: `k1:${aes}`, MYNUMBER_ACTIVE_KEY_ID: 'k1', MYNUMBER_INDEX_KEY: aes, PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123' };
+const base = { MYNUMBER_KEYS: `k1:${aes}`, MYNUMBER_ACTIVE_KEY_ID: 'k1', MYNUMBER_INDEX_KEY: aes, PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123',
+  TEMPORAL_CODEC_KEYS: `t1:${aes}`, TEMPORAL_CODEC_ACTIVE_KEY_ID: 't1' };
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pkcs8 = (k: ReturnType<typeof p256>) => k.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
 const spki = (k: ReturnType<typeof p256>) => k.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
