@@ -42,6 +42,8 @@ export interface CaseActivityDeps {
   /** Where the gateway sends its webhook: `<publicBaseUrl>/api/v1/payments/webhook`. */
   publicBaseUrl: string;
   inquiryRetentionDays: number;
+  /** Licenses rendered at once by one worker (default 2). */
+  licenseRenderConcurrency?: number;
   /** PNG of the credential QR printed on the license, when the credential service is wired in. */
   licenseQr?: (registrantId: string) => Promise<Uint8Array | undefined>;
 }
@@ -87,10 +89,30 @@ function asFailure(err: unknown): unknown {
 
 const ENDED: readonly string[] = TERMINAL_STATUSES;
 
+/**
+ * Renders at most `n` licenses at once per worker: each render holds the font in HarfBuzz's
+ * memory and a core busy, so more at once only costs memory and time (2 cores here).
+ */
+function limiter(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
   purgeInquiryResults(input: { now?: string }): Promise<{ purged: number }>;
 } {
   const { db, audit, vault } = deps;
+  const renderSlot = limiter(deps.licenseRenderConcurrency ?? 2);
 
   async function loadCase(caseId: string, t?: Transaction, lock = false): Promise<CaseRow> {
     const [row] = await db.query<CaseRow>(
@@ -334,7 +356,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       await db.transaction(async (t) => {
         const now = sqlTime();
         if (outcome === 'paid') {
-          await db.query("UPDATE payments SET status = 'paid', amount = ?, external_ref = COALESCE(?, external_ref), confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ? AND status IN ('pending', 'paid')",
+          await db.query("UPDATE payments SET status = 'paid', amount = ?, external_ref = COALESCE(?, external_ref), confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ? AND status IN ('pending', 'paid', 'expired', 'cancelled')",
             { replacements: [amount ?? pay.amount, pay.method === 'online' ? null : externalRef ?? null, now, now, paymentId], transaction: t });
         } else {
           await db.query("UPDATE payments SET status = ?, updated_at = ? WHERE payment_id = ? AND status = 'pending'",
@@ -392,11 +414,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       const done = await deps.documents.meta(documentId);
       if (done) return { documentId, sha256: done.sha256 }; // a retry after the PDF was stored
       const qrPng = deps.licenseQr ? await deps.licenseQr(registrantId) : undefined;
-      const bytes = await renderLicensePdf({
+      const bytes = await renderSlot(() => renderLicensePdf({
         licenseNumber: r.license_number, nameKanji: r.name_kanji, nameKana: r.name_kana, birthDate: r.birth_date,
         issueDate: r.reissued_on ?? r.issued, reissue: r.reissue_count > 0 && r.reissued_on ? { count: r.reissue_count, date: r.reissued_on } : undefined,
         qrPng, creationDate: new Date(`${r.issued}T00:00:00+09:00`),
-      });
+      }));
       const doc = await deps.documents.put({ documentId, kind: 'license_pdf',
         contentType: 'application/pdf', bytes, caseId, registrantId });
       return { documentId: doc.documentId, sha256: doc.sha256 };

@@ -75,12 +75,24 @@ function listDir(dir: string): string[] {
   }
 }
 
+/** The font file (46 MB for IPAmj明朝) is read once per process, not once per license. */
+const fontCache = new Map<string, Promise<Buffer>>();
+function fontBytes(fontPath: string): Promise<Buffer> {
+  let bytes = fontCache.get(fontPath);
+  if (!bytes) {
+    bytes = readFile(fontPath);
+    bytes.catch(() => fontCache.delete(fontPath));
+    fontCache.set(fontPath, bytes);
+  }
+  return bytes;
+}
+
 /**
  * Subsets the font to exactly `text` (variation selectors included, so the IVS table keeps the
  * sequences used) and returns the subset bytes with the parsed font.
  */
 export async function subsetFontForText(fontPath: string, text: string): Promise<{ bytes: Uint8Array; font: Font }> {
-  const original = await readFile(fontPath);
+  const original = await fontBytes(fontPath);
   const subset = await subsetFont(original, text, { targetFormat: 'sfnt' });
   const bytes = new Uint8Array(subset.buffer, subset.byteOffset, subset.byteLength);
   return { bytes, font: fontkit.create(subset) };

@@ -17,6 +17,9 @@ export RESET_DB=1 LOG_LEVEL=${LOG_LEVEL:-warn} PORT=${PORT:-${P}3000}
 start_infra
 start_mail_sink
 start_simulators
+# As in production: the worker loads a prebuilt workflow bundle instead of running webpack at start.
+(cd "$ROOT" && npx tsx scripts/build-workflow-bundle.ts) >/dev/null
+export WORKFLOW_BUNDLE_PATH=$ROOT/workflow-bundle.js
 start_node worker worker/main.ts
 start_node api api/main.ts
 wait_port 127.0.0.1 "$PORT" 60 API

@@ -25,6 +25,26 @@ export interface Script {
   notifyDelayMs?: Record<string, number>;
   /** Slows settlePayment for one outcome. */
   settleDelayMs?: Record<string, number>;
+  /** Slows produceLicense (a regular activity: the workflow task is closed meanwhile). */
+  produceDelayMs?: number;
+  /** Holds a call until the test opens the gate; keys `notifyApplicant:<kind>`, `settlePayment:<outcome>`. */
+  gates?: Record<string, Gate>;
+}
+
+/** A test-controlled pause inside a mocked activity. */
+export class Gate {
+  private arrive!: () => void;
+  private open!: () => void;
+  /** Resolves when the activity has reached the gate. */
+  readonly reached = new Promise<void>((r) => { this.arrive = r; });
+  private readonly opened = new Promise<void>((r) => { this.open = r; });
+  async pass(): Promise<void> {
+    this.arrive();
+    await this.opened;
+  }
+  release(): void {
+    this.open();
+  }
 }
 
 export interface Calls { name: keyof CaseActivities; input: unknown }
@@ -45,15 +65,20 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
     updateReviewTask: rec('updateReviewTask', async () => undefined),
     createPayment: rec('createPayment', async (i) => ({ checkoutUrl: i.method === 'online' ? `http://pay.test/${i.paymentId}` : null })),
     settlePayment: rec('settlePayment', async (i) => {
+      await script.gates?.[`settlePayment:${i.outcome}`]?.pass();
       await new Promise((r) => setTimeout(r, script.settleDelayMs?.[i.outcome] ?? 0));
     }),
     registerRegistrant: rec('registerRegistrant', async () => {
       await new Promise((r) => setTimeout(r, script.registerDelayMs ?? 0));
       return { registrantId: 'r-1', licenseNumber: '000123' };
     }),
-    produceLicense: rec('produceLicense', async () => ({ documentId: 'd-1', sha256: 'ab'.repeat(32) })),
+    produceLicense: rec('produceLicense', async () => {
+      await new Promise((r) => setTimeout(r, script.produceDelayMs ?? 0));
+      return { documentId: 'd-1', sha256: 'ab'.repeat(32) };
+    }),
     enqueuePrintJob: rec('enqueuePrintJob', async () => undefined),
     notifyApplicant: rec('notifyApplicant', async (i) => {
+      await script.gates?.[`notifyApplicant:${i.kind}`]?.pass();
       await new Promise((r) => setTimeout(r, script.notifyDelayMs?.[i.kind] ?? 0));
     }),
   };

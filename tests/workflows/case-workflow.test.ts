@@ -3,7 +3,7 @@
  * Run with RECORD_HISTORIES=1 to refresh the saved histories the replay test uses.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { CaseHarness, maybeRecordHistory, waitForStatus, type Calls } from './case-harness';
+import { CaseHarness, Gate, maybeRecordHistory, waitForStatus, type Calls } from './case-harness';
 
 const h = new CaseHarness();
 beforeAll(() => h.start(), 60_000);
@@ -36,7 +36,7 @@ describe('case workflow', () => {
       expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'paid', externalRef: 'gw-1' })]);
       expect(called(calls, 'enqueuePrintJob')).toEqual([{ caseId: out.caseId, documentId: 'd-1' }]);
       expect(called(calls, 'notifyApplicant').map((n) => n.kind)).toEqual(['received', 'payment_requested', 'completed']);
-      await maybeRecordHistory(wf, 'approve-online');
+      await maybeRecordHistory(wf, 'approve-online', 'v3');
     }));
 
   it('when the reviewer rejects, then the case ends rejected without payment or registration', () =>
@@ -106,12 +106,12 @@ describe('case workflow', () => {
     }));
 
   it('when the fee has been paid, then a withdrawal is refused: the application is accepted (受理)', () =>
-    h.run({ registerDelayMs: 3000 }, async ({ start }) => {
+    h.run({ produceDelayMs: 3000 }, async ({ start }) => {
       const wf = await start({ paymentMethod: 'revenue_stamp' });
       await claimAndDecide(wf, 'approve');
       await waitForStatus(wf, 'awaiting_payment');
       await wf.executeUpdate('confirmRevenueStamp', { args: [{ actor: 'clerk1', amount: 2300 }] });
-      await waitForStatus(wf, 'registering');
+      await waitForStatus(wf, 'producing_license');
       await expect(wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: 'late' }] }))
         .rejects.toMatchObject({ cause: { type: 'CONFLICT' } });
       expect((await wf.result()).status).toBe('completed');
@@ -129,34 +129,43 @@ describe('case workflow', () => {
       await maybeRecordHistory(wf, 'payment-expired');
     }));
 
-  it('when the fee is paid and the case withdrawn in the same instant, then the withdrawal wins and the fee is refunded', () =>
-    h.run({ notifyDelayMs: { payment_requested: 2000 } }, async ({ start, calls }) => {
+  it('when the fee is paid and the case withdrawn in the same instant, then the withdrawal wins and the fee is refunded', () => {
+    const gate = new Gate();
+    return h.run({ gates: { 'notifyApplicant:payment_requested': gate } }, async ({ start, calls }) => {
       const wf = await start();
       await claimAndDecide(wf, 'approve');
-      // While the workflow waits on the payment-request notice, both arrive before it looks again.
-      const s = await waitForStatus(wf, 'awaiting_payment');
-      await wf.signal('paymentConfirmed', { paymentId: s.payment!.paymentId, amount: 2300, externalRef: 'gw-9' });
-      await wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: '都合により' }] });
+      // While the workflow task waits on the payment-request notice, both arrive; they are delivered together.
+      await gate.reached;
+      const { paymentId } = called(calls, 'createPayment')[0] as { paymentId: string };
+      await wf.signal('paymentConfirmed', { paymentId, amount: 2300, externalRef: 'gw-9' });
+      const withdrawn = wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: '都合により' }] });
+      await new Promise((r) => setTimeout(r, 500));
+      gate.release();
+      await withdrawn;
       const out = await wf.result();
       expect(out.status).toBe('withdrawn');
       expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['paid', 'refunded']);
       expect(called(calls, 'registerRegistrant')).toHaveLength(0);
-      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v2');
-    }));
+      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v3');
+    });
+  });
 
-  it('when an online payment arrives after its payment expired, then it is refunded before the case closes', () =>
-    h.run({ settleDelayMs: { expired: 2000 } }, async ({ start, calls }) => {
+  it('when the payment arrives while the expiry is being recorded, then the payment counts and the case completes', () => {
+    const gate = new Gate();
+    return h.run({ gates: { 'settlePayment:expired': gate } }, async ({ start, calls }) => {
       const wf = await start({ settings: { reviewDueBusinessDays: 10, paymentExpiry: '2 seconds', correctionExpiry: '1 hour', fee: 2300 } });
       await claimAndDecide(wf, 'approve');
-      const s = await waitForStatus(wf, 'awaiting_payment');
-      // Expired: the workflow is now recording the expiry (slowed down); the applicant pays just then.
-      await new Promise((r) => setTimeout(r, 2500));
-      await wf.signal('paymentConfirmed', { paymentId: s.payment!.paymentId, amount: 2300, externalRef: 'gw-late' });
+      await gate.reached;
+      const { paymentId } = called(calls, 'createPayment')[0] as { paymentId: string };
+      await wf.signal('paymentConfirmed', { paymentId, amount: 2300, externalRef: 'gw-late' });
+      await new Promise((r) => setTimeout(r, 500));
+      gate.release();
       const out = await wf.result();
-      expect(out.status).toBe('failed');
-      expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['expired', 'paid', 'refunded']);
-      await maybeRecordHistory(wf, 'late-payment-refund', 'v2');
-    }));
+      // The signal is handled before the expiry in the retried workflow task: the applicant paid in time.
+      expect(out.status).toBe('completed');
+      expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['expired', 'paid']);
+    });
+  });
 
   it('when 住基ネット disagrees with the application, then the reviewer sees the discrepancy and decides', () =>
     h.run({ identity: { outcome: 'mismatch', discrepancies: ['address'] } }, async ({ start, calls }) => {
