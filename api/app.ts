@@ -9,6 +9,7 @@ import { paymentRoutes, paymentWebhookRoutes } from './routes/payments';
 import { registrantRoutes } from './routes/registrants';
 import { reviewTaskRoutes } from './routes/review-tasks';
 import { credentialRoutes } from './routes/credentials';
+import { reconciliationRoutes } from './routes/reconciliations';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(paymentRoutes(deps));
   app.use(registrantRoutes(deps));
   app.use(credentialRoutes(deps));
+  app.use(reconciliationRoutes(deps));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
