@@ -160,6 +160,8 @@ const schema = z.object({
   RECONCILIATION_PAGE_SIZE: positiveInt.max(10_000).default(5000),
   /** Pages whose batches are in flight at once. */
   RECONCILIATION_PAGES_IN_FLIGHT: positiveInt.max(32).default(4),
+  /** Pages per workflow generation before continue-as-new (bounds the history). */
+  RECONCILIATION_PAGES_PER_RUN: positiveInt.max(500).default(50),
   /** Follow-up cases (e.g. deletion after a death) started per second per worker, at most. */
   RECONCILIATION_CASE_STARTS_PER_SECOND: positiveInt.max(1000).default(10),
 

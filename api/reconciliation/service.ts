@@ -14,7 +14,8 @@ import { reconciliationWorkflowId, type ReconciliationInput, type Reconciliation
 export const RECONCILIATION_SCHEDULE_ID = 'reconciliation-yearly';
 
 export function reconciliationSettings(config: Config): Partial<ReconciliationSettings> {
-  return { pageSize: config.RECONCILIATION_PAGE_SIZE, pagesInFlight: config.RECONCILIATION_PAGES_IN_FLIGHT };
+  return { pageSize: config.RECONCILIATION_PAGE_SIZE, pagesInFlight: config.RECONCILIATION_PAGES_IN_FLIGHT,
+    pagesPerRun: config.RECONCILIATION_PAGES_PER_RUN };
 }
 
 export interface RunView {
