@@ -89,7 +89,7 @@ describe('yearly reconciliation', () => {
     const cases = await p.runtime.db.query<{ case_id: string; type: string; registrant_id: string; idempotency_key: string; created_by: string }>(
       'SELECT case_id, type, registrant_id, idempotency_key, created_by FROM cases WHERE registrant_id IN (?)',
       { replacements: [[d0.registrantId, d1.registrantId]], type: QueryTypes.SELECT });
-    expect(cases.map((c) => c.idempotency_key).sort()).toEqual([`recon:${d0.registrantId}:death:2026-05-01`, `recon:${d1.registrantId}:death:2026-06-02`]);
+    expect(cases.map((c) => c.idempotency_key).sort()).toEqual([`recon:${d0.registrantId}:death:2026-05-01`, `recon:${d1.registrantId}:death:2026-06-02`].sort());
     expect(cases.every((c) => c.type === 'deletion' && c.created_by === 'system:reconciliation')).toBe(true);
     for (const c of cases) await expect(p.deps.temporal.workflow.getHandle(`case-${c.case_id}`).describe()).resolves.toBeDefined();
 
