@@ -5,6 +5,7 @@
 import type { Sequelize } from 'sequelize';
 import type { Queues } from '../common/queues';
 import { createCaseActivities, type CaseActivityDeps } from './case';
+import { createReconciliationActivities, type ReconciliationDeps } from './reconciliation';
 import { createSystemCheckActivities } from './system-check';
 
 export interface ActivityDeps {
@@ -12,11 +13,14 @@ export interface ActivityDeps {
   queues: Queues;
   /** Absent in tests that run the system-check workflow only. */
   cases?: CaseActivityDeps;
+  /** The yearly reconciliation (issue #6); absent where no Temporal client is at hand. */
+  reconciliation?: ReconciliationDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemCheckActivities(deps),
     ...(deps.cases ? createCaseActivities(deps.cases) : {}),
+    ...(deps.reconciliation ? createReconciliationActivities(deps.reconciliation) : {}),
   };
 }

@@ -20,6 +20,10 @@ export interface ChukanAdapter {
   /** Call once per person and keep the code: it is stable, and the My Number should not travel again. */
   obtainInstitutionCode(myNumber: string, ctx: InquiryContext): Promise<string>;
   inquireHonseki(institutionCode: string, ctx: InquiryContext): Promise<HonsekiResult>;
+  /** 符号取得 (一括): a code per number, in order; null for a person the 中間サーバー does not know. */
+  obtainInstitutionCodes(myNumbers: string[], ctx: InquiryContext): Promise<(string | null)[]>;
+  /** 情報照会 (一括): a result per code, in order; `not_found` for an unknown code. */
+  inquireHonsekiBatch(institutionCodes: string[], ctx: InquiryContext): Promise<(HonsekiResult | { status: 'not_found'; permitId: string })[]>;
   shutdown(): void;
 }
 
@@ -36,6 +40,15 @@ const honsekiReply = z.discriminatedUnion('result', [
   z.object({ result: z.literal('DETERMINED'), permitId: z.string(), honseki: z.string().min(1) }),
   z.object({ result: z.literal('UNDETERMINABLE'), permitId: z.string(), honseki: z.null() }),
 ]);
+
+const codesReply = z.object({ institutionCodes: z.array(z.string().min(1).max(64).nullable()) });
+const batchReply = z.object({ results: z.array(z.discriminatedUnion('result', [
+  z.object({ result: z.literal('DETERMINED'), permitId: z.string(), honseki: z.string().min(1) }),
+  z.object({ result: z.literal('UNDETERMINABLE'), permitId: z.string(), honseki: z.null() }),
+  z.object({ result: z.literal('NOT_FOUND'), permitId: z.string(), honseki: z.null() }),
+])) });
+/** Upper bound of one batch call (the simulator's too). */
+export const CHUKAN_MAX_BATCH = 10_000;
 
 export function createChukanAdapter(opts: ChukanAdapterOptions): ChukanAdapter {
   const client = createRemoteClient({ ...opts, remote: 'chukan' });
@@ -69,6 +82,33 @@ export function createChukanAdapter(opts: ChukanAdapterOptions): ChukanAdapter {
       return reply.result === 'DETERMINED'
         ? { status: 'determined', honseki: reply.honseki, permitId: reply.permitId }
         : { status: 'undeterminable', permitId: reply.permitId };
+    },
+
+    async obtainInstitutionCodes(myNumbers, ctx) {
+      const operation = 'obtainInstitutionCodes';
+      if (myNumbers.length === 0 || myNumbers.length > CHUKAN_MAX_BATCH || !myNumbers.every(isValidMyNumber)) {
+        throw new RemoteRejectedError({ remote: 'chukan', operation, code: 'INVALID_REQUEST' });
+      }
+      const reply = await client.call({
+        operation, method: 'POST', path: '/v1/codes/batch', body: { myNumbers }, headers: requesterHeaders('chukan', operation, ctx, requester),
+        idempotent: true, reply: codesReply, timeoutMs: 60_000, signal: ctx.signal,
+      });
+      if (reply.institutionCodes.length !== myNumbers.length) throw new RemoteRejectedError({ remote: 'chukan', operation, code: 'REJECTED' });
+      return reply.institutionCodes;
+    },
+
+    async inquireHonsekiBatch(institutionCodes, ctx) {
+      const operation = 'inquireHonsekiBatch';
+      if (institutionCodes.length === 0 || institutionCodes.length > CHUKAN_MAX_BATCH || institutionCodes.some((c) => !c || isValidMyNumber(c))) {
+        throw new RemoteRejectedError({ remote: 'chukan', operation, code: 'INVALID_REQUEST' });
+      }
+      const reply = await client.call({
+        operation, method: 'POST', path: '/v1/inquiries/batch', body: { institutionCodes, business, item },
+        headers: requesterHeaders('chukan', operation, ctx, requester), idempotent: true, reply: batchReply, timeoutMs: 60_000, signal: ctx.signal,
+      });
+      if (reply.results.length !== institutionCodes.length) throw new RemoteRejectedError({ remote: 'chukan', operation, code: 'REJECTED' });
+      return reply.results.map((r) => r.result === 'DETERMINED' ? { status: 'determined' as const, honseki: r.honseki, permitId: r.permitId }
+        : { status: r.result === 'UNDETERMINABLE' ? 'undeterminable' as const : 'not_found' as const, permitId: r.permitId });
     },
 
     shutdown: client.shutdown,

@@ -9,6 +9,7 @@ import { paymentRoutes, paymentWebhookRoutes } from './routes/payments';
 import { registrantRoutes } from './routes/registrants';
 import { reviewTaskRoutes } from './routes/review-tasks';
 import { credentialRoutes } from './routes/credentials';
+import { reconciliationRoutes } from './routes/reconciliations';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 import { auditRoutes } from './routes/audit';
 import { codecRoutes } from './routes/codec';
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(credentialRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(codecRoutes(deps)); // the Temporal UI's remote codec: its own CORS and staff check
+  app.use(reconciliationRoutes(deps));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });

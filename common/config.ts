@@ -153,6 +153,18 @@ const schema = z.object({
   /** Days an inquiry result (住基ネット / 中間サーバー answer) is kept for the reviewer before it is purged. */
   INQUIRY_RESULT_RETENTION_DAYS: positiveInt.default(90),
 
+  /** When the yearly reconciliation (定期照合) runs: a cron expression in RECONCILIATION_TIMEZONE (default 1 April, 03:00). */
+  RECONCILIATION_CRON: z.string().regex(/^\S+(\s+\S+){4}$/, 'must be a five-field cron expression').default('0 3 1 4 *'),
+  RECONCILIATION_TIMEZONE: z.string().min(1).default('Asia/Tokyo'),
+  /** Registrants per page (one 住基ネット batch file, ≤ 10,000: one 中間サーバー batch call). */
+  RECONCILIATION_PAGE_SIZE: positiveInt.max(10_000).default(5000),
+  /** Pages whose batches are in flight at once. */
+  RECONCILIATION_PAGES_IN_FLIGHT: positiveInt.max(32).default(4),
+  /** Pages per workflow generation before continue-as-new (bounds the history). */
+  RECONCILIATION_PAGES_PER_RUN: positiveInt.max(500).default(50),
+  /** Follow-up cases (e.g. deletion after a death) started per second per worker, at most. */
+  RECONCILIATION_CASE_STARTS_PER_SECOND: positiveInt.max(1000).default(10),
+
   /** AES-256-GCM data keys for the My Number vault, `kid:base64,…`. */
   MYNUMBER_KEYS: keyRing,
   /** Which key of MYNUMBER_KEYS encrypts new entries (the others only decrypt). */

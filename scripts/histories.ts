@@ -1,6 +1,7 @@
 /**
  * Saved workflow histories, outside jest (protobufjs types do not survive jest's module registry):
- *   tsx scripts/histories.ts export <workflowId> <file.json>   fetch a history in Temporal's JSON form
+ *   tsx scripts/histories.ts export <workflowId> <file.json> [runId]   fetch a history in Temporal's JSON form
+ *                                                        (a given run, e.g. a generation before continue-as-new)
  *   tsx scripts/histories.ts replay <dir> [workflowsPath]        replay every *.json; prints a JSON report
  * The replay exits 1 when any history diverges from the current workflow code.
  * Payloads are encrypted on the server (common/temporal-codec.ts): the export saves them decrypted,
@@ -16,11 +17,11 @@ import { codecFromConfig, decryptJsonPayloadsDeep, FAILURE_CONVERTER_PATH, tempo
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
-async function exportHistory(workflowId: string, file: string): Promise<void> {
+async function exportHistory(workflowId: string, file: string, runId?: string): Promise<void> {
   const config = loadConfigOrExit();
   const client = await connectClient(config);
   try {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const json: unknown = JSON.parse(historyToJSON(history));
     await decryptJsonPayloadsDeep(json, codecFromConfig(config));
     await writeFile(file, JSON.stringify(json, null, 2));
@@ -46,8 +47,8 @@ async function replay(dir: string, workflowsPath: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const [cmd, a, b] = process.argv.slice(2);
-  if (cmd === 'export' && a && b) return exportHistory(a, b);
+  const [cmd, a, b, c] = process.argv.slice(2);
+  if (cmd === 'export' && a && b) return exportHistory(a, b, c);
   if (cmd === 'replay' && a) {
     if (!(await replay(a, path.resolve(b ?? path.join(__dirname, '..', 'workflows'))))) process.exitCode = 1;
     return;

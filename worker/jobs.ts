@@ -31,7 +31,8 @@ export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
   const { db, logger } = deps;
   const transport = nodemailer.createTransport(deps.smtpUrl);
 
-  void deps.queues.mail.process(2, async (job: Job<{ noticeId: string }>) => {
+  void deps.queues.mail.process(2, async (job: Job<{ noticeId?: string; registrantNoticeId?: string }>) => {
+    if (job.data.registrantNoticeId) return sendRegistrantNotice(job.data.registrantNoticeId);
     const [n] = await db.query<{ notice_id: string; subject: string; body: string; mail_status: string; applicant: unknown }>(
       `SELECT n.notice_id, n.subject, n.body, n.mail_status, c.applicant
          FROM notices n JOIN cases c ON c.case_id = n.case_id WHERE n.notice_id = ?`,
@@ -44,9 +45,23 @@ export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
     await db.query("UPDATE notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
     return { sent: true };
   });
-  deps.queues.mail.on('failed', (job: Job<{ noticeId: string }>, err: Error) => {
-    logger.warn({ noticeId: job.data.noticeId, attempts: job.attemptsMade, err: err.message }, 'mail send failed');
-    if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+  /** A notice to a holder outside any case (the reconciliation's 書換え request): the address is the registrant's. */
+  async function sendRegistrantNotice(noticeId: string) {
+    const [n] = await db.query<{ notice_id: string; subject: string; body: string; mail_status: string; email: string | null }>(
+      `SELECT n.notice_id, n.subject, n.body, n.mail_status, r.email
+         FROM registrant_notices n JOIN registrants r ON r.registrant_id = n.registrant_id WHERE n.notice_id = ?`,
+      { replacements: [noticeId], type: QueryTypes.SELECT });
+    if (!n || n.mail_status === 'sent' || !n.email) return { skipped: true };
+    await transport.sendMail({ from: deps.mailFrom, to: n.email, subject: n.subject, text: n.body, messageId: `<${n.notice_id}@kyusui.example.go.jp>` });
+    await db.query("UPDATE registrant_notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
+    return { sent: true };
+  }
+
+  deps.queues.mail.on('failed', (job: Job<{ noticeId: string; registrantNoticeId?: string }>, err: Error) => {
+    logger.warn({ noticeId: job.data.noticeId ?? job.data.registrantNoticeId, attempts: job.attemptsMade, err: err.message }, 'mail send failed');
+    if (job.data.registrantNoticeId && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      void db.query("UPDATE registrant_notices SET mail_status = 'failed' WHERE notice_id = ? AND mail_status <> 'sent'", { replacements: [job.data.registrantNoticeId] });
+    } else if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
       void db.query("UPDATE notices SET mail_status = 'failed' WHERE notice_id = ? AND mail_status <> 'sent'", { replacements: [job.data.noticeId] });
     }
   });

@@ -6,11 +6,12 @@
  */
 import { loadConfigOrExit } from '../common/config';
 import { createLogger } from '../common/logger';
-import { installTemporalRuntime } from '../common/temporal';
+import { connectClient, installTemporalRuntime } from '../common/temporal';
 import { createRuntime } from '../activities/runtime';
 import { createWorker } from './create-worker';
 import { startJobConsumers } from './jobs';
 import { startAuditHousekeeping } from './audit-housekeeping';
+import { ensureReconciliationSchedule, reconciliationDeps } from './reconciliation';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -19,14 +20,17 @@ async function main(): Promise<void> {
   const runtime = createRuntime(config, { logger });
   const jobs = startJobConsumers({ db: runtime.db, queues: runtime.queues, documents: runtime.documents, logger,
     smtpUrl: config.SMTP_URL, mailFrom: config.MAIL_FROM, printSpoolDir: config.PRINT_SPOOL_DIR });
-  const { worker, connection } = await createWorker({ config, deps: { db: runtime.db, queues: runtime.queues, cases: runtime } });
+  const temporal = await connectClient(config); // for the cases the reconciliation files (one client per process)
+  logger.info({ schedule: await ensureReconciliationSchedule(temporal, config) }, 'reconciliation schedule');
+  const { worker, connection } = await createWorker({ config, deps: { db: runtime.db, queues: runtime.queues, cases: runtime,
+    reconciliation: reconciliationDeps(runtime, temporal, config) } });
   const housekeeping = startAuditHousekeeping(config, runtime.db, logger); // audit checkpoints and analysis (R6.7)
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal once in-flight tasks have completed
   } finally {
     await housekeeping.stop();
-    await Promise.allSettled([jobs.close(), runtime.close(), connection.close()]);
+    await Promise.allSettled([jobs.close(), runtime.close(), connection.close(), temporal.connection.close()]);
     logger.info('worker stopped');
   }
 }

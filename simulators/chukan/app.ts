@@ -52,6 +52,16 @@ export interface ChukanSimulatorOptions {
 
 export type ChukanSimulator = Express & { records: ProvisionRecord[] };
 
+/** The 本籍 of generated person #i (null: undeterminable, 3 %); exported for fixtures that mirror the population. */
+export function generatedHonseki(pop: Population, i: number): string | null {
+  if (mixFloat(pop.seed, i, 50) < 0.03) return null;
+  const [pref, city, town] = pick(TOWNS, mix(pop.seed, i, 51));
+  return `${pref}${city}${town}${(mix(pop.seed, i, 52) % 300) + 1}番地`;
+}
+
+/** Upper bound of one batch call (一括): codes or inquiries. */
+export const MAX_BATCH = 10_000;
+
 const myNumber = z.string().refine(isValidMyNumber, 'not a valid My Number');
 const honseki = z.string().trim().min(1).max(200).nullable();
 const lawfulEntry = z.object({ requester: z.string().min(1), business: z.string().min(1), item: z.string().min(1) });
@@ -73,9 +83,7 @@ export function createChukanSimulator(opts: ChukanSimulatorOptions = {}): Chukan
     if (entry) return entry.honseki;
     const i = pop?.indexOf(n);
     if (pop === undefined || i === undefined) return undefined;
-    if (mixFloat(pop.seed, i, 50) < 0.03) return null;
-    const [pref, city, town] = pick(TOWNS, mix(pop.seed, i, 51));
-    return `${pref}${city}${town}${(mix(pop.seed, i, 52) % 300) + 1}番地`;
+    return generatedHonseki(pop, i);
   }
 
   const app = baseApp(logger);
@@ -140,6 +148,45 @@ export function createChukanSimulator(opts: ChukanSimulatorOptions = {}): Chukan
     }
     records.push({ ...base, outcome: value === null ? 'undeterminable' : 'provided', permitId });
     res.json(value === null ? { permitId, result: 'UNDETERMINABLE', honseki: null } : { permitId, result: 'DETERMINED', honseki: value });
+  });
+
+  // 符号取得 (一括): the periodic reconciliation obtains the codes of many people in one call.
+  app.post('/v1/codes/batch', (req, res) => {
+    const { myNumbers } = parseBody(z.object({ myNumbers: z.array(myNumber).min(1).max(MAX_BATCH) }), req.body);
+    const institutionCodes = myNumbers.map((n) => {
+      if (honsekiOf(n) === undefined) return null;
+      let code = codeOf.get(n);
+      if (!code) {
+        code = randomBytes(18).toString('base64url');
+        codeOf.set(n, code);
+        personOf.set(code, n);
+      }
+      return code;
+    });
+    res.json({ institutionCodes });
+  });
+
+  // 情報照会 (一括): one permit check for the file, one provision record and permit per person.
+  app.post('/v1/inquiries/batch', (req, res) => {
+    const body = parseBody(z.object({ institutionCodes: z.array(z.string().min(1).max(64)).min(1).max(MAX_BATCH), business: z.string().min(1),
+      item: z.string().min(1) }).strict(), req.body);
+    const who = res.locals.requester as RequesterInfo;
+    const at = now().toISOString();
+    const base = { at, requester: who.requester, business: body.business, item: body.item, purpose: who.purpose, actor: who.actor };
+    if (!lawful.some((l) => l.requester === who.requester && l.business === body.business && l.item === body.item)) {
+      records.push({ ...base, institutionCode: '*batch*', outcome: 'refused', permitId: null });
+      throw new SimError(403, 'INQUIRY_NOT_PERMITTED', 'no permit (提供許可証): the inquiry is not on the lawful-inquiry list');
+    }
+    const results = body.institutionCodes.map((institutionCode) => {
+      const permitId = randomUUID();
+      const person = personOf.get(institutionCode);
+      const value = person === undefined ? undefined : honsekiOf(person);
+      const outcome = value === undefined ? 'not_found' : value === null ? 'undeterminable' : 'provided';
+      records.push({ ...base, institutionCode, outcome, permitId });
+      if (value === undefined) return { permitId, result: 'NOT_FOUND', honseki: null };
+      return value === null ? { permitId, result: 'UNDETERMINABLE', honseki: null } : { permitId, result: 'DETERMINED', honseki: value };
+    });
+    res.json({ results });
   });
 
   finish(app, logger);

@@ -20,6 +20,7 @@ import { createQueues } from '../../common/queues';
 import { connectClient } from '../../common/temporal';
 import { createWorker } from '../../worker/create-worker';
 import { startJobConsumers } from '../../worker/jobs';
+import { reconciliationDeps } from '../../worker/reconciliation';
 import { call, loginAs, newClient, newStaff, type Call } from '../integration/auth-helpers';
 import { appDb, config as baseConfig } from '../helpers/env';
 
@@ -45,7 +46,8 @@ export async function startPipeline(overrides: Partial<Config> = {}): Promise<Pi
   const jobs = startJobConsumers({ db: runtime.db, queues, documents: runtime.documents, logger, smtpUrl: config.SMTP_URL,
     mailFrom: config.MAIL_FROM, printSpoolDir: config.PRINT_SPOOL_DIR });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const { worker } = await createWorker({ config, connection, deps: { db: runtime.db, queues, cases: runtime } });
+  const { worker } = await createWorker({ config, connection, deps: { db: runtime.db, queues, cases: runtime,
+    reconciliation: reconciliationDeps(runtime, deps.temporal, config) } });
   const running = worker.run();
   return {
     url, config, deps, runtime, ctx: accountsContext(config, db),

@@ -1,0 +1,396 @@
+/**
+ * The yearly reconciliation's activities (activities/reconciliation-contract.ts): a keyset page of
+ * the registrant file is sent to 住基ネット as one batch file (一括照会), the 本籍 of the living is
+ * asked of the 中間サーバー in one batch call with our institution codes (機関別符号), and every
+ * difference with our file becomes a finding, once per (registrant, kind, event) over all runs.
+ *
+ * Idempotent like the case activities: a page row records the batch (same requestId → same batch
+ * on the remote), findings are INSERT IGNOREd on their unique event key before anything is done
+ * about them, and each follow-up is itself idempotent (fileSystemCase by key, notices by key,
+ * the address update only when it still differs). A worker killed anywhere repeats nothing and
+ * loses nothing. Results returned to the workflow are IDs and counts only.
+ *
+ * The My Numbers of a page are revealed with one audited batch reveal (vault.revealMany) for the
+ * batch file and, the first time only, for the institution codes; they live in this function's
+ * memory for the one call that needs them and are never returned, logged or stored.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { ChukanAdapter, IdentityInfo, JukiAdapter, RemoteName } from '../adapters';
+import { isRemoteError, toFailureInfo } from '../adapters';
+import { CHUKAN_MAX_BATCH } from '../adapters/chukan';
+import type { SystemCaseInput } from '../api/cases/system-intake';
+import type { Queues } from '../common/queues';
+import type { AuditLog } from '../db/audit';
+import { sqlTime } from '../db/connection';
+import { derivedId } from '../db/documents';
+import type { MyNumberVault } from '../db/vault';
+import type { FindingKind, ReconciliationProgress } from '../workflows/reconciliation/model';
+import type {
+  CollectPageResult, PageRef, ReconciliationActivities, SubmitPageInput, SubmitPageResult,
+} from './reconciliation-contract';
+import { rewriteNoticeText } from './reconciliation-notices';
+import { createThrottle } from './throttle';
+
+export const RECONCILIATION_ACTOR = 'system:reconciliation';
+const PURPOSE_JUKI = '給水装置工事主任技術者免状事務: 登録事項の定期照合 (本人確認情報)';
+const PURPOSE_HONSEKI = '給水装置工事主任技術者免状事務: 登録事項の定期照合 (本籍)';
+
+export interface ReconciliationDeps {
+  db: Sequelize;
+  audit: AuditLog;
+  vault: MyNumberVault;
+  juki: JukiAdapter;
+  chukan: ChukanAdapter;
+  queues: Queues;
+  /** fileSystemCase bound to the process's Temporal client and task queue. */
+  fileCase(input: SystemCaseInput): Promise<{ caseId: string; created: boolean }>;
+  /** Upper bound of follow-up case starts per second in this process (throttle). */
+  caseStartsPerSecond: number;
+  /** Follow-ups (case starts, notices) running at once in this process. */
+  followUpConcurrency: number;
+}
+
+interface PageRow {
+  after_id: string;
+  last_id: string;
+  registrant_ids: string;
+  registrants: number;
+  submitted: number;
+  batch_id: string | null;
+  skipped: number;
+  done_at: Date | null;
+}
+
+interface RegistrantRow {
+  registrant_id: string;
+  name_kanji: string;
+  name_kana: string;
+  postal_code: string | null;
+  address: string | null;
+  honseki: string | null;
+}
+
+interface Finding {
+  registrantId: string;
+  kind: FindingKind;
+  fingerprint: string;
+  date: string | null;
+  action: 'deletion_case' | 'rewrite_notice' | 'address_update';
+  /** Only for an address update, kept in memory for the update of this page. */
+  update?: { address: string; postalCode: string };
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const name = (s: string) => s.trim().replace(/[\s\u3000]+/gu, '\u3000');
+const addr = (s: string | null) => (s ?? '').replace(/[\s\u3000]/gu, '');
+
+/** What differs between our file and the registries (a dead person's other changes do not matter). */
+export function compareRegistrant(reg: RegistrantRow, id: IdentityInfo, honseki: string | null): Finding[] {
+  const date = id.lastChange.date;
+  const base = { registrantId: reg.registrant_id, date };
+  if (id.dead) return [{ ...base, kind: 'death', fingerprint: sha(`death|${date}`), action: 'deletion_case' }];
+  const out: Finding[] = [];
+  if (addr(id.address) !== addr(reg.address) || id.postalCode !== reg.postal_code) {
+    out.push({ ...base, kind: 'move', fingerprint: sha(`move|${date}|${id.postalCode}|${addr(id.address)}`), action: 'address_update',
+      update: { address: id.address, postalCode: id.postalCode } });
+  }
+  if (name(id.nameKanji) !== name(reg.name_kanji) || name(id.nameKana) !== name(reg.name_kana)) {
+    out.push({ ...base, kind: 'name_change', fingerprint: sha(`name|${date}|${name(id.nameKanji)}|${name(id.nameKana)}`), action: 'rewrite_notice' });
+  }
+  if (honseki !== null && honseki !== reg.honseki) {
+    out.push({ registrantId: reg.registrant_id, date: null, kind: 'honseki_change', fingerprint: sha(`honseki|${honseki}`), action: 'rewrite_notice' });
+  }
+  return out;
+}
+
+function nonRetryable(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+function asFailure(err: unknown): unknown {
+  if (!isRemoteError(err)) return err;
+  const f = toFailureInfo(err);
+  return ApplicationFailure.create({ type: f.type, message: f.message, nonRetryable: f.nonRetryable, nextRetryDelay: f.nextRetryDelayMs });
+}
+
+const heartbeat = (detail?: unknown) => Context.current().heartbeat(detail);
+
+/**
+ * Heartbeats every 5 s while `fn` runs: a long remote call sends none of its own, and the
+ * workflow's short heartbeat timeout is what lets a killed worker's page be retried quickly.
+ */
+async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(), 5000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+const inChunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+
+export function createReconciliationActivities(deps: ReconciliationDeps): ReconciliationActivities {
+  const { db, vault } = deps;
+  const throttle = createThrottle({ perSecond: deps.caseStartsPerSecond, concurrency: deps.followUpConcurrency });
+  const ctx = (purpose: string) => ({ purpose, actor: RECONCILIATION_ACTOR, signal: Context.current().cancellationSignal });
+
+  async function loadPage(runId: string, pageNo: number): Promise<PageRow | undefined> {
+    const [row] = await db.query<PageRow>(
+      `SELECT after_id, last_id, registrant_ids, registrants, submitted, batch_id, skipped, done_at
+         FROM reconciliation_pages WHERE run_id = ? AND page_no = ?`, { replacements: [runId, pageNo], type: QueryTypes.SELECT });
+    return row;
+  }
+
+  /** 情報提供等記録 for a batch: one row per person asked about (multi-row insert). */
+  async function recordInquiries(remote: RemoteName, operation: string, purpose: string, rows: { pseudonymId: string; outcome: string; permitId?: string }[]) {
+    const at = sqlTime();
+    for (const part of inChunks(rows, 2000)) {
+      await db.query(
+        'INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id) VALUES ?',
+        { replacements: [part.map((r) => [randomUUID(), at, remote, operation, purpose, RECONCILIATION_ACTOR, null, r.pseudonymId, r.outcome, null, r.permitId ?? null])] });
+    }
+  }
+
+  async function remote<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw asFailure(err);
+    }
+  }
+
+  /** The institution codes of `ids`, obtaining (once per person, in batch) those we do not hold yet. */
+  async function institutionCodes(ids: string[], batchRef: string): Promise<Map<string, string>> {
+    const codes = new Map<string, string>();
+    const known = async (of: string[]) => {
+      for (const part of inChunks(of, 5000)) {
+        const rows = await db.query<{ pseudonym_id: string; institution_code: string }>(
+          'SELECT pseudonym_id, institution_code FROM institution_codes WHERE pseudonym_id IN (?)', { replacements: [part], type: QueryTypes.SELECT });
+        for (const r of rows) codes.set(r.pseudonym_id, r.institution_code);
+      }
+    };
+    await known(ids);
+    const missing = ids.filter((id) => !codes.has(id));
+    if (missing.length === 0) return codes;
+    const numbers = await vault.revealMany(missing, { actor: RECONCILIATION_ACTOR, purpose: PURPOSE_HONSEKI, batchRef: `${batchRef}:codes` });
+    const asked = missing.filter((id) => numbers.has(id));
+    for (const part of inChunks(asked, CHUKAN_MAX_BATCH)) {
+      const got = await remote(() => deps.chukan.obtainInstitutionCodes(part.map((id) => numbers.get(id)!), ctx(PURPOSE_HONSEKI)));
+      const now = sqlTime();
+      const rows = part.flatMap((id, i) => (got[i] ? [[id, got[i], now]] : []));
+      if (rows.length) await db.query('INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES ?', { replacements: [rows] });
+      await recordInquiries('chukan', 'obtainInstitutionCodes', PURPOSE_HONSEKI, part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' })));
+      heartbeat();
+    }
+    numbers.clear();
+    await known(asked); // the stored code wins over ours if another run stored one first
+    return codes;
+  }
+
+  async function honsekiOf(ids: string[], batchRef: string): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    if (ids.length === 0) return out;
+    const codes = await institutionCodes(ids, batchRef);
+    const asked = ids.filter((id) => codes.has(id));
+    for (const part of inChunks(asked, CHUKAN_MAX_BATCH)) {
+      const results = await remote(() => deps.chukan.inquireHonsekiBatch(part.map((id) => codes.get(id)!), ctx(PURPOSE_HONSEKI)));
+      part.forEach((id, i) => {
+        const r = results[i];
+        if (r) out.set(id, r.status === 'determined' ? r.honseki : null);
+      });
+      await recordInquiries('chukan', 'inquireHonsekiBatch', PURPOSE_HONSEKI, part.map((id, i) => ({ pseudonymId: id,
+        outcome: results[i]?.status === 'not_found' ? 'not_found' : 'ok', permitId: results[i]?.permitId })));
+      heartbeat();
+    }
+    return out;
+  }
+
+  async function registrantsOf(ids: string[]): Promise<Map<string, RegistrantRow>> {
+    const out = new Map<string, RegistrantRow>();
+    for (const part of inChunks(ids, 5000)) {
+      const rows = await db.query<RegistrantRow>(
+        'SELECT registrant_id, name_kanji, name_kana, postal_code, address, honseki FROM registrants WHERE registrant_id IN (?)',
+        { replacements: [part], type: QueryTypes.SELECT });
+      for (const r of rows) out.set(r.registrant_id, r);
+    }
+    return out;
+  }
+
+  async function recordFindings(runId: string, pageNo: number, findings: Finding[]): Promise<void> {
+    const now = sqlTime();
+    for (const part of inChunks(findings, 2000)) {
+      await db.query(
+        `INSERT IGNORE INTO reconciliation_findings (finding_id, run_id, page_no, registrant_id, kind, fingerprint, event_date, action, action_status, found_at)
+         VALUES ?`,
+        { replacements: [part.map((f) => [derivedId(`finding:${f.registrantId}:${f.kind}:${f.fingerprint}`), runId, pageNo, f.registrantId, f.kind,
+          f.fingerprint, f.date, f.action, 'pending', now])] });
+    }
+  }
+
+  /** Address changes (転居・転入) are written to the file directly: audited, only while they still differ. */
+  async function applyAddressUpdate(runId: string, f: Finding): Promise<void> {
+    const findingId = derivedId(`finding:${f.registrantId}:${f.kind}:${f.fingerprint}`);
+    await db.transaction(async (t) => {
+      const [mine] = await db.query<{ action_status: string }>(
+        'SELECT action_status FROM reconciliation_findings WHERE finding_id = ? FOR UPDATE', { replacements: [findingId], type: QueryTypes.SELECT, transaction: t });
+      if (!mine || mine.action_status !== 'pending') return;
+      const now = sqlTime();
+      const [, changed] = await db.query(
+        'UPDATE registrants SET address = ?, postal_code = ?, updated_at = ? WHERE registrant_id = ? AND (address <> ? OR postal_code <> ? OR address IS NULL OR postal_code IS NULL)',
+        { replacements: [f.update!.address, f.update!.postalCode, now, f.registrantId, f.update!.address, f.update!.postalCode], type: QueryTypes.UPDATE, transaction: t });
+      if (Number(changed) > 0) {
+        await deps.audit.append({ actor: RECONCILIATION_ACTOR, action: 'registrant.address_update', purpose: '定期照合による住所の更新 (住基ネット)',
+          targetType: 'registrant', targetId: f.registrantId, outcome: 'ok', detail: { runId, findingId, changeDate: f.date } }, t);
+      }
+      await db.query("UPDATE reconciliation_findings SET action_status = 'done', done_at = ? WHERE finding_id = ?", { replacements: [now, findingId], transaction: t });
+    });
+  }
+
+  async function followUp(runId: string, f: { finding_id: string; registrant_id: string; kind: FindingKind; event_date: string | null }): Promise<void> {
+    const now = sqlTime();
+    if (f.kind === 'death') {
+      const { caseId } = await throttle(() => deps.fileCase({ type: 'deletion', registrantId: f.registrant_id, filedBy: RECONCILIATION_ACTOR,
+        key: `recon:${f.registrant_id}:death:${f.event_date}`, reason: '死亡', details: { event: 'death', date: f.event_date, runId } }));
+      await db.query("UPDATE reconciliation_findings SET case_id = ?, action_status = 'done', done_at = ? WHERE finding_id = ?",
+        { replacements: [caseId, now, f.finding_id] });
+      return;
+    }
+    // 氏名 or 本籍 changed: the holder must apply for a rewrite (書換え交付); we ask them to.
+    const noticeId = derivedId(`registrant-notice:${f.finding_id}`);
+    const [reg] = await db.query<{ email: string | null }>('SELECT email FROM registrants WHERE registrant_id = ?',
+      { replacements: [f.registrant_id], type: QueryTypes.SELECT });
+    const text = rewriteNoticeText(f.kind === 'name_change' ? 'name' : 'honseki');
+    await db.query(
+      `INSERT IGNORE INTO registrant_notices (notice_id, notice_key, registrant_id, kind, subject, body, created_at, mail_status)
+       VALUES (?, ?, ?, 'rewrite_requested', ?, ?, ?, ?)`,
+      { replacements: [noticeId, `recon:${f.finding_id}`, f.registrant_id, text.subject, text.body, now, reg?.email ? 'queued' : 'none'] });
+    if (reg?.email) await throttle(() => deps.queues.mail.add({ registrantNoticeId: noticeId }, { jobId: `registrant-notice-${noticeId}` }));
+    await db.query("UPDATE reconciliation_findings SET notice_id = ?, action_status = 'done', done_at = ? WHERE finding_id = ?",
+      { replacements: [noticeId, now, f.finding_id] });
+  }
+
+  /** Counters from the rows themselves, so a repeated step can never count twice. */
+  async function counts(runId: string, pageNo?: number): Promise<ReconciliationProgress> {
+    const page = pageNo === undefined ? '' : ' AND page_no = ?';
+    const args = pageNo === undefined ? [runId] : [runId, pageNo];
+    const [p] = await db.query<{ processed: string | null; skipped: string | null }>(
+      `SELECT SUM(registrants) AS processed, SUM(skipped) AS skipped FROM reconciliation_pages WHERE run_id = ? AND done_at IS NOT NULL${page}`,
+      { replacements: args, type: QueryTypes.SELECT });
+    const rows = await db.query<{ kind: FindingKind; n: string; cases: string }>(
+      `SELECT kind, COUNT(*) AS n, COUNT(case_id) AS cases FROM reconciliation_findings WHERE run_id = ?${page} GROUP BY kind`,
+      { replacements: args, type: QueryTypes.SELECT });
+    const n = (k: FindingKind) => Number(rows.find((r) => r.kind === k)?.n ?? 0);
+    return { processed: Number(p?.processed ?? 0), skipped: Number(p?.skipped ?? 0), deaths: n('death'), moves: n('move'),
+      nameChanges: n('name_change'), honsekiChanges: n('honseki_change'), casesStarted: rows.reduce((s, r) => s + Number(r.cases), 0) };
+  }
+
+  async function storeCounts(runId: string, status?: string): Promise<ReconciliationProgress> {
+    const c = await counts(runId);
+    const now = sqlTime();
+    await db.query(
+      `UPDATE reconciliation_runs SET processed = ?, skipped = ?, deaths = ?, moves = ?, name_changes = ?, honseki_changes = ?, cases_started = ?,
+         status = COALESCE(?, status), finished_at = IF(? IS NULL, finished_at, COALESCE(finished_at, ?)), updated_at = ? WHERE run_id = ?`,
+      { replacements: [c.processed, c.skipped, c.deaths, c.moves, c.nameChanges, c.honsekiChanges, c.casesStarted, status ?? null, status ?? null, now, now, runId] });
+    return c;
+  }
+
+  return {
+    async startReconciliationRun({ runId, trigger, startedBy }) {
+      const info = Context.current().info.workflowExecution;
+      const now = sqlTime();
+      await db.query(
+        `INSERT IGNORE INTO reconciliation_runs (run_id, trigger_kind, started_by, workflow_id, status, started_at, updated_at)
+         VALUES (?, ?, ?, ?, 'running', ?, ?)`, { replacements: [runId, trigger, startedBy.slice(0, 64), info?.workflowId ?? '', now, now] });
+      const [row] = await db.query<{ n: string }>("SELECT COUNT(*) AS n FROM registrants WHERE qualification_status <> 'erased'", { type: QueryTypes.SELECT });
+      const total = Number(row?.n ?? 0);
+      await db.query('UPDATE reconciliation_runs SET total = ? WHERE run_id = ?', { replacements: [total, runId] });
+      return { total };
+    },
+
+    submitReconciliationPage: (input) => withHeartbeat(() => submitPage(input)),
+    collectReconciliationPage: (input) => withHeartbeat(() => collectPage(input)),
+    applyReconciliationPage: (input) => withHeartbeat(() => applyPage(input)),
+
+    async finishReconciliationRun({ runId, status }) {
+      const c = await storeCounts(runId, status);
+      await deps.audit.append({ actor: RECONCILIATION_ACTOR, action: 'reconciliation.finish', purpose: '登録事項の定期照合', targetType: 'reconciliation',
+        targetId: runId, outcome: status === 'completed' ? 'ok' : 'error', detail: { ...c } });
+      return c;
+    },
+  };
+
+  async function submitPage({ runId, pageNo, afterId, pageSize }: SubmitPageInput): Promise<SubmitPageResult> {
+    const done = await loadPage(runId, pageNo);
+    if (done) return { registrants: done.registrants, lastId: done.last_id, batchId: done.batch_id, readyAt: new Date().toISOString() };
+    // R6.1: only persons in the registry (not erased) are asked about.
+    const rows = await db.query<{ registrant_id: string }>(
+      `SELECT registrant_id FROM registrants WHERE registrant_id > ? AND qualification_status <> 'erased' ORDER BY registrant_id LIMIT ${Number(pageSize)}`,
+      { replacements: [afterId], type: QueryTypes.SELECT });
+    if (rows.length === 0) return { registrants: 0, lastId: afterId, batchId: null, readyAt: new Date().toISOString() };
+    const ids = rows.map((r) => r.registrant_id);
+    const lastId = ids[ids.length - 1]!;
+    const numbers = await vault.revealMany(ids, { actor: RECONCILIATION_ACTOR, purpose: PURPOSE_JUKI, batchRef: `recon:${runId}:${pageNo}` });
+    const submitted = ids.filter((id) => numbers.has(id)); // paper and e-Gov registrants have no My Number
+    let batchId: string | null = null;
+    let readyAt = new Date().toISOString();
+    if (submitted.length > 0) {
+      const receipt = await remote(() => deps.juki.submitBatch(submitted.map((id) => ({ myNumber: numbers.get(id)! })), ctx(PURPOSE_JUKI),
+        { requestId: `recon-${runId}-${pageNo}` }));
+      ({ batchId, readyAt } = receipt);
+    }
+    numbers.clear();
+    await db.query(
+      `INSERT IGNORE INTO reconciliation_pages (run_id, page_no, after_id, last_id, registrant_ids, registrants, submitted, batch_id, skipped, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      { replacements: [runId, pageNo, afterId, lastId, submitted.join(','), ids.length, submitted.length, batchId, ids.length - submitted.length, sqlTime()] });
+    await db.query('UPDATE reconciliation_runs SET cursor_id = ?, updated_at = ? WHERE run_id = ?', { replacements: [lastId, sqlTime(), runId] });
+    return { registrants: ids.length, lastId, batchId, readyAt };
+  }
+
+  async function collectPage({ runId, pageNo }: PageRef): Promise<CollectPageResult> {
+    const page = await loadPage(runId, pageNo);
+    if (!page) throw nonRetryable('PAGE_NOT_FOUND', `page ${pageNo} of run ${runId} was never submitted`);
+    const ids = page.registrant_ids ? page.registrant_ids.split(',') : [];
+    const identities = new Map<string, IdentityInfo>();
+    if (page.batch_id) {
+      const c = await remote(() => deps.juki.collectBatch(page.batch_id!, ctx(PURPOSE_JUKI)));
+      if (c.status === 'pending') return { status: 'pending', readyAt: c.readyAt };
+      for (const r of c.results) {
+        const id = ids[r.seq - 1];
+        if (id && r.outcome === 'found' && r.identity) identities.set(id, r.identity);
+      }
+      await recordInquiries('juki', 'batchInquiry', PURPOSE_JUKI, ids.map((id) => ({ pseudonymId: id, outcome: identities.has(id) ? 'ok' : 'not_found' })));
+      heartbeat();
+    }
+    const living = ids.filter((id) => identities.has(id) && !identities.get(id)!.dead);
+    const honseki = await honsekiOf(living, `recon:${runId}:${pageNo}`);
+    const regs = await registrantsOf([...identities.keys()]);
+    const findings = [...identities].flatMap(([id, identity]) => {
+      const reg = regs.get(id);
+      return reg ? compareRegistrant(reg, identity, honseki.get(id) ?? null) : [];
+    });
+    await recordFindings(runId, pageNo, findings);
+    for (const f of findings.filter((x) => x.kind === 'move')) await applyAddressUpdate(runId, f);
+    await db.query('UPDATE reconciliation_pages SET skipped = ? WHERE run_id = ? AND page_no = ?',
+      { replacements: [page.registrants - identities.size, runId, pageNo] });
+    return { status: 'collected', findings: findings.length };
+  }
+
+  async function applyPage({ runId, pageNo }: PageRef): Promise<ReconciliationProgress> {
+    const pending = await db.query<{ finding_id: string; registrant_id: string; kind: FindingKind; event_date: string | null }>(
+      `SELECT finding_id, registrant_id, kind, DATE_FORMAT(event_date, '%Y-%m-%d') AS event_date FROM reconciliation_findings
+        WHERE run_id = ? AND page_no = ? AND action_status = 'pending' AND action <> 'address_update'`,
+      { replacements: [runId, pageNo], type: QueryTypes.SELECT });
+    let done = 0;
+    await Promise.all(pending.map(async (f) => {
+      await followUp(runId, f);
+      heartbeat({ done: ++done });
+    }));
+    await db.query('UPDATE reconciliation_pages SET done_at = COALESCE(done_at, ?) WHERE run_id = ? AND page_no = ?',
+      { replacements: [sqlTime(), runId, pageNo] });
+    await storeCounts(runId);
+    return counts(runId, pageNo);
+  }
+}

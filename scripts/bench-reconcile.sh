@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm run bench:reconcile [-- --size N]: the yearly reconciliation over a generated population,
+# on services of its own (.run/bench, ports 44xxx), stopped again at the end.
+export KYUSUI_ENV=bench
+export MARIADB_PORT=${MARIADB_PORT:-44306} REDIS_PORT=${REDIS_PORT:-44379} TEMPORAL_PORT=${TEMPORAL_PORT:-44233} TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-44234}
+export MAIL_SINK_SMTP_PORT=${MAIL_SINK_SMTP_PORT:-44025} MAIL_SINK_HTTP_PORT=${MAIL_SINK_HTTP_PORT:-44026}
+export JUKI_SIM_URL=${JUKI_SIM_URL:-http://127.0.0.1:44101} CHUKAN_SIM_URL=${CHUKAN_SIM_URL:-http://127.0.0.1:44102}
+export PAYMENT_SIM_URL=${PAYMENT_SIM_URL:-http://127.0.0.1:44103} RECONCILIATION_PAGE_SIZE=${RECONCILIATION_PAGE_SIZE:-10000}
+export RECONCILIATION_PAGES_IN_FLIGHT=${RECONCILIATION_PAGES_IN_FLIGHT:-6} LOG_LEVEL=warn
+source "$(dirname "$0")/lib.sh"
+SIZE=1000000; SEED=7
+args=("$@"); for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[$i]}" = --size ] && SIZE=${args[$((i + 1))]}; done
+POP=$((SIZE * 102 / 100 + 100))
+
+cleanup() { local rc=$?; stop_nodes; [ "${KEEP_SERVICES:-}" = 1 ] || stop_infra; exit $rc; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+stop_infra
+rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis"
+export RESET_DB=1
+start_infra
+start_mail_sink
+start_node sim-juki simulators/juki/main.ts --port "${JUKI_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
+start_node sim-chukan simulators/chukan/main.ts --port "${CHUKAN_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
+wait_port 127.0.0.1 "${JUKI_SIM_URL##*:}" 120 "juki simulator"
+wait_port 127.0.0.1 "${CHUKAN_SIM_URL##*:}" 60 "chukan simulator"
+cd "$ROOT" && npx tsx scripts/bench-reconcile.ts --size "$SIZE" --seed "$SEED" --population "$POP"
