@@ -24,6 +24,7 @@ import { noticeText } from '../domain/notices';
 import type { Applicant } from '../domain/validation';
 import { TERMINAL_STATUSES, type CheckFindings } from '../workflows/case/model';
 import type { CaseActivities, CaseRef, RecordStatusInput } from './case-contract';
+import { applyCaseToRegistry, RegistryChangeError } from './registry-changes';
 
 /** The system itself, as the actor of automatic steps. */
 export const SYSTEM_ACTOR = 'system:case-workflow';
@@ -59,6 +60,7 @@ interface CaseRow {
   applicant: Applicant | string;
   details: Record<string, unknown> | string | null;
   payment_method: string | null;
+  created_by: string;
 }
 
 const parseJson = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
@@ -116,7 +118,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
 
   async function loadCase(caseId: string, t?: Transaction, lock = false): Promise<CaseRow> {
     const [row] = await db.query<CaseRow>(
-      `SELECT case_id, type, channel, status, pseudonym_id, registrant_id, passer_number, applicant, details, payment_method
+      `SELECT case_id, type, channel, status, pseudonym_id, registrant_id, passer_number, applicant, details, payment_method, created_by
          FROM cases WHERE case_id = ?${lock ? ' FOR UPDATE' : ''}`,
       { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
     if (!row) throw nonRetryable('CASE_NOT_FOUND', `case ${caseId} does not exist`);
@@ -189,6 +191,18 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
     return out;
   }
 
+  /** What 住基ネット should say: the application, or for later cases the entry with the requested changes. */
+  async function expectedIdentity(row: CaseRow): Promise<Applicant> {
+    if (row.type === 'registration') return applicantOf(row);
+    const [r] = await db.query<Record<string, string>>(
+      `SELECT name_kanji, name_kana, DATE_FORMAT(birth_date, '%Y-%m-%d') AS birth_date, sex, postal_code, address, phone, email, honseki
+         FROM registrants WHERE registrant_id = ?`, { replacements: [row.registrant_id], type: QueryTypes.SELECT });
+    if (!r) throw nonRetryable('REGISTRANT_NOT_FOUND', 'the registrant of this case does not exist');
+    const changes = ((parseJson(row.details) ?? {}) as { changes?: Partial<Applicant> }).changes ?? {};
+    return { nameKanji: r.name_kanji, nameKana: r.name_kana, birthDate: r.birth_date, sex: r.sex as Applicant['sex'], postalCode: r.postal_code,
+      address: r.address, phone: r.phone, email: r.email, honseki: r.honseki, ...changes };
+  }
+
   async function institutionCode(row: CaseRow, pseudonymId: string): Promise<string> {
     const [known] = await db.query<{ institution_code: string }>(
       'SELECT institution_code FROM institution_codes WHERE pseudonym_id = ?', { replacements: [pseudonymId], type: QueryTypes.SELECT });
@@ -222,7 +236,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       const myNumber = await vault.reveal(pseudonymId, { actor: SYSTEM_ACTOR, purpose: PURPOSE_IDENTITY, caseId });
       const identity = await callRemote({ remote: 'juki', operation: 'immediateInquiry', purpose: PURPOSE_IDENTITY, caseId, pseudonymId },
         () => deps.juki.immediateInquiry(myNumber, remoteContext(PURPOSE_IDENTITY)));
-      const discrepancies = compareIdentity(applicantOf(row), identity);
+      const discrepancies = compareIdentity(await expectedIdentity(row), identity);
       // The reviewer sees the registry's values next to the application's; kept until the retention ends.
       await keepResult(caseId, 'identity', { ...identity, discrepancies });
       if (identity.dead) return { outcome: 'deceased', discrepancies };
@@ -231,6 +245,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
 
     async checkHonseki({ caseId }: CaseRef) {
       const row = await loadCase(caseId);
+      const wanted = row.type === 'registration' ? applicantOf(row).honseki
+        : ((parseJson(row.details) ?? {}) as { changes?: { honseki?: string } }).changes?.honseki;
+      if (!wanted) return { outcome: 'not_applicable' }; // only a registration or a change of 本籍 asks the 中間サーバー
       if (row.channel !== 'mynaportal') return { outcome: 'documents' };
       const pseudonymId = await assertInquiryAllowed(row, 'chukan', 'inquireHonseki', PURPOSE_HONSEKI);
       const code = await institutionCode(row, pseudonymId);
@@ -244,11 +261,19 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
         return { outcome: Number(att?.n) > 0 ? 'documents' : 'undeterminable' };
       }
       await keepResult(caseId, 'honseki', { status: 'determined', honseki: result.honseki });
-      return { outcome: result.honseki === applicantOf(row).honseki ? 'match' : 'changed' };
+      return { outcome: result.honseki === wanted ? 'match' : 'changed' };
     },
 
     async checkEligibility({ caseId }: CaseRef) {
       const row = await loadCase(caseId);
+      if (row.type !== 'registration') {
+        // Later cases: the entry must exist and not be erased; its state is shown to the reviewer.
+        const [r] = await db.query<{ qualification_status: string; suspended_until: string | null }>(
+          "SELECT qualification_status, DATE_FORMAT(suspended_until, '%Y-%m-%d') AS suspended_until FROM registrants WHERE registrant_id = ?",
+          { replacements: [row.registrant_id], type: QueryTypes.SELECT });
+        const notes = !r ? ['registrant_not_found'] : r.qualification_status === 'active' ? [] : [`registrant_${r.qualification_status}`];
+        return { passerFound: !!r, passerMatches: !!r && r.qualification_status !== 'erased', returnOrderWithinYear: false, notes };
+      }
       const applicant = applicantOf(row);
       const notes: string[] = [];
       const [passer] = row.passer_number ? await db.query<{ name_kanji: string; name_kana: string; birth_date: string }>(
@@ -258,13 +283,14 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       const passerMatches = !!passer && passer.name_kana === applicant.nameKana && passer.birth_date === applicant.birthDate;
       if (passer && !passerMatches) notes.push('passer_details_differ');
       if (passer && passer.name_kanji !== applicant.nameKanji) notes.push('passer_name_kanji_differs');
-      const registered = await db.query<{ qualification_status: string; erasure_event: string | null; erased_at: Date | null }>(
-        `SELECT qualification_status, erasure_event, erased_at FROM registrants
+      const registered = await db.query<{ qualification_status: string; erasure_event: string | null; erased_at: Date | null; ban_until: string | null }>(
+        `SELECT qualification_status, erasure_event, erased_at, DATE_FORMAT(ban_until, '%Y-%m-%d') AS ban_until FROM registrants
           WHERE passer_number = ? OR registrant_id = ? OR (name_kana = ? AND birth_date = ?)`,
         { replacements: [row.passer_number ?? '', row.pseudonym_id ?? '', applicant.nameKana, applicant.birthDate], type: QueryTypes.SELECT });
-      if (registered.some((r) => r.qualification_status !== 'erased')) notes.push('already_registered');
+      if (registered.some((r) => r.qualification_status === 'active' || r.qualification_status === 'suspended')) notes.push('already_registered');
       const yearAgo = Date.now() - 365 * 86_400_000;
-      const returnOrderWithinYear = registered.some((r) => r.erasure_event === 'return_order' && r.erased_at && new Date(r.erased_at).getTime() > yearAgo);
+      const returnOrderWithinYear = registered.some((r) => (r.ban_until !== null && r.ban_until >= todayInTokyo())
+        || (r.erasure_event === 'return_order' && r.erased_at && new Date(r.erased_at).getTime() > yearAgo));
       if (returnOrderWithinYear) notes.push('return_order_within_year');
       return { passerFound: !!passer, passerMatches, returnOrderWithinYear, notes };
     },
@@ -370,6 +396,14 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
     async registerRegistrant({ caseId }: CaseRef) {
       return db.transaction(async (t) => {
         const row = await loadCase(caseId, t, true);
+        if (row.type !== 'registration') {
+          try {
+            return await applyCaseToRegistry(db, audit, { ...row, details: parseJson(row.details) }, t);
+          } catch (err) {
+            if (err instanceof RegistryChangeError) throw nonRetryable(err.code, err.message);
+            throw err;
+          }
+        }
         if (row.registrant_id) {
           const [done] = await db.query<{ license_number: string }>('SELECT license_number FROM registrants WHERE registrant_id = ?',
             { replacements: [row.registrant_id], type: QueryTypes.SELECT, transaction: t });
@@ -435,7 +469,12 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       const key = runKey();
       const text = noticeText(kind, caseId, reason);
       const noticeId = derivedId(`notice:${key}`);
-      const email = applicantOf(row).email;
+      let email: string | undefined = applicantOf(row)?.email;
+      if (!email && row.registrant_id && row.type !== 'registration') {
+        const [r] = await db.query<{ email: string | null }>('SELECT email FROM registrants WHERE registrant_id = ?',
+          { replacements: [row.registrant_id], type: QueryTypes.SELECT });
+        email = r?.email ?? undefined;
+      }
       await db.query(
         `INSERT IGNORE INTO notices (notice_id, notice_key, case_id, kind, subject, body, created_at, mail_status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -63,7 +63,7 @@ export interface IntakeResult {
 
 export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: string, body: CreateCaseBody): Promise<IntakeResult> {
   const { db, services } = deps;
-  const { myNumber, ...applicant } = body.applicant;
+  const { myNumber, ...applicant } = body.applicant ?? {};
   const hashInput = { ...body, applicant: { ...applicant, myNumber: myNumber ? services.vault.blindIndex(myNumber).toString('hex') : null } };
   const requestHash = createHash('sha256').update(canonicalJson(hashInput)).digest('hex');
 
@@ -88,16 +88,31 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
 
   const caseId = randomUUID();
   const purpose = '免状申請の受付';
-  const pseudonymId = myNumber ? (await services.vault.store(myNumber, { actor: actor.username, purpose, caseId })).pseudonymId : null;
+  let pseudonymId: string | null = null;
+  if (body.type === 'registration') {
+    pseudonymId = myNumber ? (await services.vault.store(myNumber, { actor: actor.username, purpose, caseId })).pseudonymId : null;
+  } else {
+    const [reg] = await db.query<{ registrant_id: string }>('SELECT registrant_id FROM registrants WHERE registrant_id = ?',
+      { replacements: [body.registrantId], type: QueryTypes.SELECT });
+    if (!reg) throw new AppError('NOT_FOUND', 'no such registrant');
+    if (myNumber) {
+      // On マイナポータル the applicant proves who they are: their number must be the registrant's.
+      const own = await services.vault.lookup(myNumber, { actor: actor.username, purpose, caseId });
+      if (own !== body.registrantId) throw new AppError('FORBIDDEN', 'the applicant is not this registrant');
+      pseudonymId = own;
+    }
+  }
+  const details = body.type === 'registration' ? { attachments: (body.attachments ?? []).length }
+    : { attachments: (body.attachments ?? []).length, reason: body.reason, changes: body.changes, reissueReason: body.reissueReason, event: body.event };
   const now = new Date();
   try {
     await db.transaction(async (t) => {
       await db.query(
         `INSERT INTO cases (case_id, type, channel, status, idempotency_key, request_hash, pseudonym_id, registrant_id, passer_number,
             applicant, details, payment_method, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, 'received', ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
-        { replacements: [caseId, body.type, body.channel, idempotencyKey, requestHash, pseudonymId, body.passerNumber ?? null,
-          JSON.stringify(applicant), JSON.stringify({ attachments: (body.attachments ?? []).length }), body.payment.method,
+         VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        { replacements: [caseId, body.type, body.channel, idempotencyKey, requestHash, pseudonymId, body.registrantId ?? null, body.passerNumber ?? null,
+          JSON.stringify(applicant), JSON.stringify(details), body.payment.method,
           actor.username, sqlTime(now), sqlTime(now)], transaction: t });
       await services.audit.append({ actor: actor.username, action: 'case.create', purpose, targetType: 'case', targetId: caseId,
         outcome: 'ok', detail: { type: body.type, channel: body.channel, pseudonymId } }, t);

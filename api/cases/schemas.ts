@@ -20,27 +20,61 @@ export const Attachment = z.strictObject({
 
 export const Applicant = createApplicantSchema();
 
+const ChangeFields = Applicant.pick({ address: true, postalCode: true, phone: true, email: true }).partial().strict();
+const RewriteFields = Applicant.pick({ nameKanji: true, nameKana: true, honseki: true, address: true, postalCode: true, phone: true, email: true })
+  .partial().strict();
+export const REISSUE_REASONS = ['lost', 'destroyed', 'soiled', 'torn'] as const;
+
+/**
+ * One body for every case type (api-contract "Cases"): a registration carries the applicant and
+ * the passer number; the later cases name the registrant and add their own fields — `changes`
+ * (change: address, postal code, phone, email; rewrite: name, 本籍 and those), `reissueReason`,
+ * `reason`, and for a return `event` (`return` or `death`, reported by the family).
+ */
 export const CreateCaseRequest = registry.register('CreateCaseRequest', z.strictObject({
   type: z.enum(CASE_TYPES),
   channel: z.enum(CHANNELS),
   passerNumber: passerNumberSchema.optional().openapi({ description: '合格者番号 (registration)' }),
-  applicant: Applicant,
+  registrantId: z.string().uuid({ error: 'registrantId must be a registrant ID' }).optional().openapi({ description: 'every type but registration' }),
+  applicant: Applicant.optional().openapi({ description: 'required for a registration; for later cases, the applicant’s contact (and My Number on mynaportal)' }),
+  changes: RewriteFields.optional().openapi({ description: 'change / rewrite: the new values' }),
+  reissueReason: z.enum(REISSUE_REASONS).optional(),
+  event: z.enum(['return', 'death']).optional().openapi({ description: 'return: a returned license, or a death reported by the family' }),
+  reason: z.string().trim().min(1).max(500).optional(),
   payment: z.strictObject({ method: z.enum(PAYMENT_METHODS) }),
   attachments: z.array(Attachment).max(10).optional(),
 }).superRefine((body, ctx) => {
-  if (body.channel === 'mynaportal' && !body.applicant.myNumber) {
-    ctx.addIssue({ code: 'custom', path: ['applicant', 'myNumber'], message: '個人番号は必須です (myNumber is required on the mynaportal channel)' });
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const myNumber = body.applicant?.myNumber;
+  if (body.type === 'registration') {
+    if (!body.applicant) issue(['applicant'], '申請者情報は必須です (applicant is required for a registration)');
+    if (!body.passerNumber) issue(['passerNumber'], '合格者番号は必須です (passerNumber is required for a registration)');
+    for (const f of ['registrantId', 'changes', 'reissueReason', 'event'] as const) {
+      if (body[f] !== undefined) issue([f], `${f} is not used by a registration`);
+    }
+  } else {
+    if (!body.registrantId) issue(['registrantId'], '登録者IDは必須です (registrantId is required)');
+    if (body.passerNumber !== undefined) issue(['passerNumber'], 'passerNumber is used by a registration only');
   }
-  if (body.channel !== 'mynaportal' && body.applicant.myNumber) {
-    ctx.addIssue({ code: 'custom', path: ['applicant', 'myNumber'],
-      message: '個人番号はマイナポータルからの申請でのみ受け付けます (myNumber is accepted on the mynaportal channel only)' });
+  if (body.channel === 'mynaportal' && !myNumber) {
+    issue(['applicant', 'myNumber'], '個人番号は必須です (myNumber is required on the mynaportal channel)');
   }
-  if (body.type === 'registration' && !body.passerNumber) {
-    ctx.addIssue({ code: 'custom', path: ['passerNumber'], message: '合格者番号は必須です (passerNumber is required for a registration)' });
+  if (body.channel !== 'mynaportal' && myNumber) {
+    issue(['applicant', 'myNumber'], '個人番号はマイナポータルからの申請でのみ受け付けます (myNumber is accepted on the mynaportal channel only)');
   }
   if (body.channel !== 'paper' && body.payment.method === 'revenue_stamp') {
-    ctx.addIssue({ code: 'custom', path: ['payment', 'method'], message: '収入印紙は書面申請でのみ使えます (revenue stamps are for paper applications only)' });
+    issue(['payment', 'method'], '収入印紙は書面申請でのみ使えます (revenue stamps are for paper applications only)');
   }
+  if (body.type === 'change' || body.type === 'rewrite') {
+    const fields = body.type === 'change' ? ChangeFields : RewriteFields;
+    const parsed = fields.safeParse(body.changes ?? {});
+    if (!body.changes || Object.keys(body.changes).length === 0) issue(['changes'], '変更する項目を指定してください (changes must name at least one field)');
+    else if (!parsed.success) issue(['changes'], `a ${body.type} may change only ${Object.keys(fields.shape).join(', ')}` +
+      (body.type === 'change' ? ' (a new name or 本籍 needs a rewrite: 書換え)' : ''));
+  } else if (body.changes !== undefined) issue(['changes'], `changes are not used by a ${body.type}`);
+  if (body.type === 'reissue' && !body.reissueReason) issue(['reissueReason'], `reissueReason is required: ${REISSUE_REASONS.join(', ')}`);
+  if ((body.type === 'deletion' || body.type === 'return') && !body.reason) issue(['reason'], '理由は必須です (reason is required)');
+  if (body.type === 'return' && !body.event) issue(['event'], 'event is required for a return: return or death');
 }));
 export type CreateCaseBody = z.output<typeof CreateCaseRequest>;
 

@@ -25,9 +25,6 @@ export function caseRoutes(deps: ApiDeps): Router {
   r.post('/api/v1/cases', requirePermission('case:create'), async (req, res) => {
     const key = checkIdempotencyKey(req.get('idempotency-key'));
     const body = parseWith(CreateCaseRequest, req.body);
-    if (body.type !== 'registration') {
-      throw new AppError('VALIDATION_FAILED', `cases of type ${body.type} are not accepted yet`, { issues: [{ path: 'type', message: 'only registration is accepted in this version' }] });
-    }
     const result = await intakeCase(deps, actorOf(res), key, body);
     if (result.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).json({ caseId: result.caseId, type: result.type, channel: result.channel, status: result.status, createdAt: result.createdAt });

@@ -184,3 +184,15 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, timeout
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A person registered through the whole pipeline (reviewer approves, the applicant pays online). */
+export async function registerThroughApi(p: Pipeline, a: Actors, person: Person): Promise<{ caseId: string; registrantId: string; licenseNumber: string }> {
+  const caseId = String((await fileCase(p, a.portal, registrationBody(person))).body.caseId);
+  const review = await waitForCase(p, a.portal, caseId, hasStatus('under_review'));
+  const decided = await claimAndDecide(p, a.reviewer, review.reviewTask!.taskId, 'approve');
+  if (decided.status !== 200) throw new Error(`approval answered ${decided.status}`);
+  const awaiting = await waitForCase(p, a.portal, caseId, (c) => c.status === 'awaiting_payment' && !!c.payment?.checkoutUrl);
+  await fetch(awaiting.payment!.checkoutUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const done = await waitForCase(p, a.portal, caseId, hasStatus('completed'));
+  return { caseId, registrantId: done.registrantId!, licenseNumber: done.licenseNumber! };
+}

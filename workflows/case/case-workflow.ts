@@ -12,7 +12,7 @@ import {
   revenueStampUpdate, withdrawUpdate, type DecisionInput, type PaymentConfirmedInput, type ResubmitInput, type WithdrawInput,
 } from './messages';
 import {
-  ACCEPTED_STATUSES, TERMINAL_STATUSES, type CaseOutcome, type CaseState, type CaseStatus, type CaseWorkflowInput,
+  ACCEPTED_STATUSES, LICENSE_PRODUCING_TYPES, TERMINAL_STATUSES, type CaseOutcome, type CaseState, type CaseStatus, type CaseWorkflowInput,
   type CheckFindings,
 } from './model';
 import { CaseStatusKey, CaseTypeKey, ChannelKey } from './search-attributes';
@@ -261,14 +261,19 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
       if (d.decision === 'reject') throw new CaseEnded('rejected', d.reason);
       await returnForCorrection(d.reason);
     }
-    await collectPayment();
+    // Every case type of issue #6 runs this same path; a fee of 0 has no payment step and only
+    // registration, rewrite and reissue produce a license. (No patch needed: every case started
+    // before this change is a registration with a fee, for which both conditions hold as before.)
+    if (settings.fee > 0) await collectPayment();
     await setStatus('registering');
     const reg = await db.registerRegistrant(ref);
     Object.assign(state, { registrantId: reg.registrantId, licenseNumber: reg.licenseNumber });
-    await setStatus('producing_license');
-    const doc = await heavy.produceLicense({ caseId, registrantId: reg.registrantId });
-    state.documentId = doc.documentId;
-    await db.enqueuePrintJob({ caseId, documentId: doc.documentId });
+    if (LICENSE_PRODUCING_TYPES.includes(input.type)) {
+      await setStatus('producing_license');
+      const doc = await heavy.produceLicense({ caseId, registrantId: reg.registrantId });
+      state.documentId = doc.documentId;
+      await db.enqueuePrintJob({ caseId, documentId: doc.documentId });
+    }
     await setStatus('completed');
     await db.notifyApplicant({ caseId, kind: 'completed' });
   } catch (err) {

@@ -18,6 +18,8 @@ export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export const CASE_STATUSES = [
   'received', 'identity_check', 'under_review', 'returned_for_correction', 'resubmitted', 'awaiting_payment',
   'registering', 'producing_license', 'completed', 'rejected', 'withdrawn', 'failed',
+  /** Dispositions only: a return order waits for its hearing (聴聞). */
+  'hearing',
 ] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
@@ -26,6 +28,9 @@ export const TERMINAL_STATUSES: readonly CaseStatus[] = ['completed', 'rejected'
 export const ACCEPTED_STATUSES: readonly CaseStatus[] = ['registering', 'producing_license', 'completed'];
 
 export type ReviewDecision = 'approve' | 'reject' | 'return';
+
+/** Case types whose completion issues a (new) license PDF; the others change the file only. */
+export const LICENSE_PRODUCING_TYPES: readonly CaseType[] = ['registration', 'rewrite', 'reissue'];
 
 /** Durations are Temporal duration strings ('3 days', '2 seconds'), set per deployment. */
 export interface CaseSettings {
@@ -86,6 +91,6 @@ export interface CaseOutcome {
 /** Findings of the automatic checks, shown to the reviewer. Field names only: never values. */
 export interface CheckFindings {
   identity: { outcome: 'match' | 'mismatch' | 'documents' | 'deceased'; discrepancies: string[] };
-  honseki: { outcome: 'match' | 'changed' | 'undeterminable' | 'documents' };
+  honseki: { outcome: 'match' | 'changed' | 'undeterminable' | 'documents' | 'not_applicable' };
   eligibility: { passerFound: boolean; passerMatches: boolean; returnOrderWithinYear: boolean; notes: string[] };
 }

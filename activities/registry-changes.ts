@@ -1,0 +1,92 @@
+/**
+ * What a completed case of issue #6 does to the registrant file, applied once per case inside the
+ * registration step's transaction: `registry_changes` (primary key case + kind) records the values
+ * before and after, who asked, why and which event, and makes a retried step a no-op. Erasure is
+ * logical: the entry and the My Number link stay; the entry says when, why, by whom, which event.
+ */
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { AuditLog } from '../db/audit';
+import { sqlTime } from '../db/connection';
+import { todayInTokyo } from '../domain/iso-date';
+
+export interface CaseForChange {
+  case_id: string;
+  type: string;
+  registrant_id: string | null;
+  created_by: string;
+  details: Record<string, unknown> | null;
+}
+
+/** Fields each case type may change (names and 本籍 need a rewrite: they are printed / part of the license). */
+export const CHANGEABLE_FIELDS = {
+  change: ['address', 'postalCode', 'phone', 'email'],
+  rewrite: ['nameKanji', 'nameKana', 'honseki', 'address', 'postalCode', 'phone', 'email'],
+} as const;
+
+const COLUMN: Record<string, string> = {
+  address: 'address', postalCode: 'postal_code', phone: 'phone', email: 'email', nameKanji: 'name_kanji', nameKana: 'name_kana', honseki: 'honseki',
+};
+
+interface RegistrantRow {
+  registrant_id: string;
+  license_number: string;
+  qualification_status: string;
+  [column: string]: unknown;
+}
+
+export class RegistryChangeError extends Error {
+  constructor(readonly code: 'REGISTRANT_NOT_FOUND' | 'REGISTRANT_ERASED', message: string) {
+    super(message);
+  }
+}
+
+export async function applyCaseToRegistry(db: Sequelize, audit: AuditLog, c: CaseForChange, t: Transaction): Promise<{ registrantId: string; licenseNumber: string }> {
+  const [r] = await db.query<RegistrantRow>('SELECT * FROM registrants WHERE registrant_id = ? FOR UPDATE',
+    { replacements: [c.registrant_id], type: QueryTypes.SELECT, transaction: t });
+  if (!r) throw new RegistryChangeError('REGISTRANT_NOT_FOUND', `registrant ${c.registrant_id} does not exist`);
+  const result = { registrantId: r.registrant_id, licenseNumber: r.license_number };
+  const kind = c.type === 'deletion' || c.type === 'return' ? 'erasure' : c.type;
+  const [done] = await db.query('SELECT 1 FROM registry_changes WHERE case_id = ? AND kind = ?',
+    { replacements: [c.case_id, kind], type: QueryTypes.SELECT, transaction: t });
+  if (done) return result; // applied by an earlier attempt
+  if (r.qualification_status === 'erased') throw new RegistryChangeError('REGISTRANT_ERASED', 'the entry has been erased');
+
+  const details = c.details ?? {};
+  const reason = typeof details.reason === 'string' ? details.reason : null;
+  const today = todayInTokyo();
+  const now = sqlTime();
+  const set: Record<string, unknown> = {};
+  let event: string | null = null;
+  if (c.type === 'change' || c.type === 'rewrite') {
+    const changes = (details.changes ?? {}) as Record<string, string>;
+    for (const field of CHANGEABLE_FIELDS[c.type]) if (changes[field] !== undefined) set[COLUMN[field]] = changes[field];
+    if (c.type === 'rewrite') {
+      set.license_edition = Number(r.license_edition) + 1; // the old license is no longer valid; the number is kept
+      set.license_issued_on = today;
+    }
+  } else if (c.type === 'reissue') {
+    set.reissue_count = Number(r.reissue_count) + 1;
+    set.reissued_on = today;
+    set.license_edition = Number(r.license_edition) + 1;
+    event = typeof details.reissueReason === 'string' ? details.reissueReason : null;
+  } else if (c.type === 'deletion' || c.type === 'return') {
+    event = c.type === 'deletion' ? (typeof details.event === 'string' ? details.event : 'application')
+      : details.event === 'death' || reason === 'death' ? 'death' : 'return';
+    Object.assign(set, { qualification_status: 'erased', erased_at: now, erasure_reason: reason?.slice(0, 200) ?? event,
+      erased_by: c.created_by, erasure_event: event });
+    if (c.type === 'return') set.return_reason = reason?.slice(0, 200) ?? event;
+  }
+  const before = Object.fromEntries(Object.keys(set).map((k) => [k, r[k] instanceof Date ? (r[k] as Date).toISOString() : r[k] ?? null]));
+  if (Object.keys(set).length > 0) {
+    await db.query(`UPDATE registrants SET ${Object.keys(set).map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE registrant_id = ?`,
+      { replacements: [...Object.values(set), now, r.registrant_id], transaction: t });
+  }
+  await db.query(
+    `INSERT INTO registry_changes (case_id, registrant_id, kind, event, reason, requested_by, before_values, after_values, applied_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    { replacements: [c.case_id, r.registrant_id, kind, event, reason?.slice(0, 500) ?? null, c.created_by, JSON.stringify(before), JSON.stringify(set), now],
+      transaction: t });
+  await audit.append({ actor: 'system:case-workflow', action: `registrant.${kind}`, purpose: '登録事項の変更・抹消', targetType: 'registrant',
+    targetId: r.registrant_id, outcome: 'ok', detail: { caseId: c.case_id, fields: Object.keys(set), event } }, t);
+  return result;
+}
