@@ -5,6 +5,7 @@
 import type { Sequelize } from 'sequelize';
 import type { Queues } from '../common/queues';
 import { createCaseActivities, type CaseActivityDeps } from './case';
+import { createDispositionActivities } from './dispositions';
 import { createReconciliationActivities, type ReconciliationDeps } from './reconciliation';
 import { createSystemCheckActivities } from './system-check';
 
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemCheckActivities(deps),
     ...(deps.cases ? createCaseActivities(deps.cases) : {}),
+    ...(deps.cases ? createDispositionActivities(deps.cases) : {}),
     ...(deps.reconciliation ? createReconciliationActivities(deps.reconciliation) : {}),
   };
 }

@@ -5,6 +5,7 @@ import { openApiDocument } from './openapi';
 import { mountAuth } from './auth';
 import { healthRoutes } from './routes/health';
 import { caseRoutes } from './routes/cases';
+import { dispositionRoutes } from './routes/dispositions';
 import { paymentRoutes, paymentWebhookRoutes } from './routes/payments';
 import { registrantRoutes } from './routes/registrants';
 import { reviewTaskRoutes } from './routes/review-tasks';
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps): express.Express {
   // Before every /api/v1 router: authenticates all but the public calls (api/auth/index.ts).
   mountAuth(app, deps);
   app.use(caseRoutes(deps));
+  app.use(dispositionRoutes(deps));
   app.use(reviewTaskRoutes(deps));
   app.use(paymentRoutes(deps));
   app.use(registrantRoutes(deps));

@@ -2,3 +2,4 @@
 export * from './system-check';
 export * from './case/case-workflow';
 export * from './reconciliation/reconciliation-workflow';
+export * from './disposition/disposition-workflow';

@@ -100,7 +100,7 @@ export function reviewTaskRoutes(deps: ApiDeps): Router {
     const actor = actorOf(res);
     const task = await loadTask(String(req.params.taskId));
     const result = await viaWorkflow(() => deps.temporal.workflow.getHandle(`case-${task.case_id}`)
-      .executeUpdate(claimReviewUpdate, { args: [{ taskId: task.task_id, actor: actor.username }] }));
+      .executeUpdate(claimReviewUpdate, { args: [{ taskId: task.task_id, actor: actor.username, role: actor.role }] }));
     res.json(result);
   });
 
@@ -109,7 +109,7 @@ export function reviewTaskRoutes(deps: ApiDeps): Router {
     const task = await loadTask(String(req.params.taskId));
     const body = parseWith(ReviewDecisionRequest, req.body);
     const result = await viaWorkflow(() => deps.temporal.workflow.getHandle(`case-${task.case_id}`)
-      .executeUpdate(decideReviewUpdate, { args: [{ taskId: task.task_id, actor: actor.username, decision: body.decision, reason: body.reason }] }));
+      .executeUpdate(decideReviewUpdate, { args: [{ taskId: task.task_id, actor: actor.username, role: actor.role, decision: body.decision, reason: body.reason }] }));
     res.json({ ...result, decision: body.decision });
   });
 

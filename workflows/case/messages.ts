@@ -2,8 +2,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseState, PaymentState, ReviewDecision } from './model';
 
-export interface ClaimInput { taskId: string; actor: string }
-export interface DecisionInput { taskId: string; actor: string; decision: ReviewDecision; reason: string }
+export interface ClaimInput { taskId: string; actor: string; /** The claimer's role (dispositions need a supervisor). */ role?: string }
+export interface DecisionInput { taskId: string; actor: string; decision: ReviewDecision; reason: string; /** The decider's role (dispositions need a supervisor). */ role?: string }
 export interface ResubmitInput { actor: string; note?: string }
 export interface WithdrawInput { actor: string; reason: string }
 export interface StampInput { actor: string; amount: number }
