@@ -14,7 +14,7 @@ import { QueryTypes } from 'sequelize';
 import { createLogger } from '../../common/logger';
 import { myNumberCheckDigit } from '../../common/mynumber';
 import { renderLicensePdf } from '../../domain/license-pdf';
-import { call } from '../integration/auth-helpers';
+import { call, loginAs, newStaff } from '../integration/auth-helpers';
 import { rootConnection } from '../helpers/env';
 import { CanaryScanner } from './canary-scan';
 import { runDir, scanLogText, sweepDatabase, sweepRedis, sweepTemporal } from './canary-sweep';
@@ -142,6 +142,10 @@ describe('canary sweep: the My Number is nowhere but in its vault', () => {
     expect((await fileCase(p, a.portal, { ...bad, applicant: { ...bad.applicant, nameKana: 'すいどう' } })).status).toBe(400);
     const wrongDigit = `${invalid.myNumber.slice(0, 11)}${(Number(invalid.myNumber[11]) + 1) % 10}`;
     expect((await fileCase(p, a.portal, { ...bad, applicant: { ...bad.applicant, myNumber: wrongDigit } })).status).toBe(400);
+    // The auditor reads the 情報提供等記録 of these cases (IDs only; the answers are scanned below).
+    const auditor = await loginAs(p.url, await newStaff(p.ctx, 'auditor'));
+    const records = await call(p.url, 'GET', `/api/v1/inquiry-records?caseId=${rejectedId}`, { token: auditor });
+    expect((records.body.items as unknown[]).length).toBeGreaterThan(0);
     // Let Redis's append-only file catch up (fsync every second).
     await new Promise((r) => setTimeout(r, 1500));
 
