@@ -13,6 +13,7 @@ import { credentialRoutes } from './routes/credentials';
 import { reconciliationRoutes } from './routes/reconciliations';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 import { auditRoutes } from './routes/audit';
+import { inquiryRecordRoutes } from './routes/inquiry-records';
 import { codecRoutes } from './routes/codec';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -38,6 +39,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(registrantRoutes(deps));
   app.use(credentialRoutes(deps));
   app.use(auditRoutes(deps));
+  app.use(inquiryRecordRoutes(deps));
   app.use(codecRoutes(deps)); // the Temporal UI's remote codec: its own CORS and staff check
   app.use(reconciliationRoutes(deps));
   app.get('/openapi.json', (_req, res) => {

@@ -152,6 +152,8 @@ const schema = z.object({
   CORRECTION_EXPIRY: duration.default('60 days'),
   /** Days an inquiry result (住基ネット / 中間サーバー answer) is kept for the reviewer before it is purged. */
   INQUIRY_RESULT_RETENTION_DAYS: positiveInt.default(90),
+  /** Seconds between the worker's purges of inquiry results past their retention. */
+  INQUIRY_PURGE_INTERVAL_S: positiveInt.default(3600),
 
   /** When the yearly reconciliation (定期照合) runs: a cron expression in RECONCILIATION_TIMEZONE (default 1 April, 03:00). */
   RECONCILIATION_CRON: z.string().regex(/^\S+(\s+\S+){4}$/, 'must be a five-field cron expression').default('0 3 1 4 *'),

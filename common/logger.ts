@@ -13,16 +13,21 @@ const REDACT_PATHS = [
   'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie',
 ];
 
-const scrubbingStdout = {
-  write(line: string): boolean {
-    return process.stdout.write(scrubMyNumbers(line));
-  },
-};
+/** Where log lines go: stdout in every process; tests pass their own sink to read what was logged. */
+export interface LogDestination {
+  write(line: string): unknown;
+}
 
-export function createLogger(name: string, level = 'info'): Logger {
+const scrubbing = (out: LogDestination) => ({
+  write(line: string): boolean {
+    return out.write(scrubMyNumbers(line)) !== false;
+  },
+});
+
+export function createLogger(name: string, level = 'info', destination: LogDestination = process.stdout): Logger {
   return pino(
     { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
-    scrubbingStdout,
+    scrubbing(destination),
   );
 }
 

@@ -4,8 +4,8 @@
  * The README embeds `permissionTableMarkdown()`, so the document cannot drift from the code.
  *
  * Separation of duties is visible here: a reviewer proposes a disposition and a supervisor
- * decides it; the auditor sees the audit log only and the admin manages accounts only, so
- * neither can read personal data (api-contract "Accounts and tokens").
+ * decides it; the auditor sees the audit log and the inquiry records (IDs only) and the admin
+ * manages accounts only, so neither can read personal data (api-contract "Accounts and tokens").
  */
 
 /** `portal` is a system client (マイナポータル / e-Gov intake); every other role is a person. */
@@ -36,6 +36,7 @@ export const PERMISSIONS = {
   'reconciliation:read': 'read a reconciliation run and its findings',
   'audit:read': 'read the audit log',
   'audit:verify': 'verify the audit log’s hash chain',
+  'inquiry:read': 'read the 情報提供等記録 (inquiry records: IDs, purpose, actor, outcome; no personal data)',
   'account:manage': 'list, add, disable accounts and change roles',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
@@ -50,7 +51,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   clerk: [...CASE_INTAKE, 'payment:stamp', 'payment:summary', 'registrant:read', 'license:read'],
   reviewer: [...REVIEW, 'disposition:propose'],
   supervisor: [...REVIEW, 'disposition:decide', 'payment:summary', 'reconciliation:start', 'reconciliation:read'],
-  auditor: ['audit:read', 'audit:verify'],
+  auditor: ['audit:read', 'audit:verify', 'inquiry:read'],
   admin: ['account:manage'],
 };
 

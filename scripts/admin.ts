@@ -17,6 +17,7 @@ import { listAccounts } from '../api/auth/accounts-repo';
 import { readFile } from 'node:fs/promises';
 import { importPassers } from '../db/passers';
 import { AUDIT_COMMANDS } from './audit-commands';
+import { INQUIRY_COMMANDS } from './inquiry-commands';
 
 const OPTIONS = {
   username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, reason: { type: 'string' },
@@ -119,6 +120,7 @@ const COMMANDS: Record<string, { usage: string; run: (ctx: AccountsContext, a: A
   },
   'roles:table': { usage: '(the role ↔ permission table as markdown)', run: async () => out(permissionTableMarkdown()) },
   ...AUDIT_COMMANDS,
+  ...INQUIRY_COMMANDS,
 };
 
 function usage(): string {

@@ -11,6 +11,7 @@ import { createRuntime } from '../activities/runtime';
 import { createWorker } from './create-worker';
 import { startJobConsumers } from './jobs';
 import { startAuditHousekeeping } from './audit-housekeeping';
+import { startInquiryPurge } from './inquiry-purge';
 import { ensureReconciliationSchedule, reconciliationDeps } from './reconciliation';
 
 async function main(): Promise<void> {
@@ -25,11 +26,12 @@ async function main(): Promise<void> {
   const { worker, connection } = await createWorker({ config, deps: { db: runtime.db, queues: runtime.queues, cases: runtime,
     reconciliation: reconciliationDeps(runtime, temporal, config) } });
   const housekeeping = startAuditHousekeeping(config, runtime.db, logger); // audit checkpoints and analysis (R6.7)
+  const purge = startInquiryPurge(config, runtime.db, logger); // inquiry results past their retention (R4.6)
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal once in-flight tasks have completed
   } finally {
-    await housekeeping.stop();
+    await Promise.all([housekeeping.stop(), purge.stop()]);
     await Promise.allSettled([jobs.close(), runtime.close(), connection.close(), temporal.connection.close()]);
     logger.info('worker stopped');
   }

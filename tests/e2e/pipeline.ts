@@ -14,7 +14,7 @@ import { createApiServices } from '../../api/services';
 import { accountsContext, type AccountsContext } from '../../api/auth/accounts';
 import { createRuntime, type Runtime } from '../../activities/runtime';
 import type { Config } from '../../common/config';
-import { createLogger } from '../../common/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import { myNumberCheckDigit } from '../../common/mynumber';
 import { createQueues } from '../../common/queues';
 import { connectClient } from '../../common/temporal';
@@ -33,9 +33,10 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export async function startPipeline(overrides: Partial<Config> = {}): Promise<Pipeline> {
+/** `opts.logger`: where the API, activities and consumers log (silent unless a test reads the lines). */
+export async function startPipeline(overrides: Partial<Config> = {}, opts: { logger?: Logger } = {}): Promise<Pipeline> {
   const config: Config = { ...baseConfig, TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`, ...overrides };
-  const logger = createLogger('e2e', 'silent');
+  const logger = opts.logger ?? createLogger('e2e', 'silent');
   const db = appDb();
   const queues = createQueues(config.REDIS_URL);
   const deps: ApiDeps = { config, logger, db, queues, temporal: await connectClient(config), services: createApiServices(config, db) };

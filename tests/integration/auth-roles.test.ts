@@ -23,7 +23,8 @@ describe('the role ↔ permission table', () => {
 
   it('when the admin and the auditor are checked, then they reach no personal data', () => {
     expect(permissionsOf('admin')).toEqual(['account:manage']);
-    expect(permissionsOf('auditor').every((p) => p.startsWith('audit:'))).toBe(true);
+    // The audit log and the 情報提供等記録 (IDs, purpose, actor, outcome): nothing that reads a person.
+    expect(permissionsOf('auditor')).toEqual(['audit:read', 'audit:verify', 'inquiry:read']);
   });
 
   it('when a disposition is proposed, then a different role decides it (separation of duties)', () => {
@@ -52,6 +53,11 @@ describe('the role matrix over real HTTP', () => {
     const me = await call(api.url, 'GET', '/api/v1/auth/me', { token: tokens.get(role) });
     expect(me.status).toBe(200);
     expect([...(me.body.permissions as string[])].sort()).toEqual([...ROLE_PERMISSIONS[role]].sort());
+  });
+
+  it.each(ROLES)('when %s reads the inquiry records, then only inquiry:read gets 200, the rest 403', async (role) => {
+    const r = await call(api.url, 'GET', '/api/v1/inquiry-records?limit=1', { token: tokens.get(role) });
+    expect(r.status).toBe(can(role, 'inquiry:read') ? 200 : 403);
   });
 
   it.each(ROLES)('when %s lists the accounts, then only account:manage gets 200, the rest 403', async (role) => {

@@ -1,0 +1,127 @@
+/**
+ * The 情報提供等記録 for auditors (issue #3): `GET /api/v1/inquiry-records` over real HTTP —
+ * filters, keyset pages, IDs only, the read audited, auditors only — and the retention purge of
+ * inquiry results, by `npm run admin -- inquiries:purge` and by the worker's periodic job.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { QueryTypes } from 'sequelize';
+import { createLogger } from '../../common/logger';
+import { sqlTime } from '../../db/connection';
+import { startInquiryPurge } from '../../worker/inquiry-purge';
+import { config } from '../helpers/env';
+import { call, loginAs, newStaff, startApi, type TestApi } from './auth-helpers';
+
+const run = promisify(execFile);
+const RECORD_KEYS = ['recordId', 'at', 'remote', 'operation', 'purpose', 'actor', 'caseId', 'pseudonymId', 'outcome', 'remoteCode', 'permitId'];
+
+describe('inquiry records (情報提供等記録) and the retention purge', () => {
+  let api: TestApi;
+  let auditor: string;
+  let reviewer: string;
+  const caseId = randomUUID();
+  const pseudonymId = randomUUID();
+  // Five inquiries about one person on 2030-01-10 Japan time, one the day after.
+  const times = ['2030-01-09T15:00:00.000Z', '2030-01-09T16:00:00.000Z', '2030-01-10T01:00:00.000Z', '2030-01-10T02:00:00.000Z',
+    '2030-01-10T14:59:59.999Z', '2030-01-10T15:00:00.000Z'];
+
+  beforeAll(async () => {
+    api = await startApi();
+    auditor = await loginAs(api.url, await newStaff(api.ctx, 'auditor'));
+    reviewer = await loginAs(api.url, await newStaff(api.ctx, 'reviewer'));
+    for (const [i, at] of times.entries()) {
+      await api.deps.db.query(
+        `INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id)
+         VALUES (?, ?, ?, 'inquireHonseki', '給水装置工事主任技術者免状事務: 本籍の確認', 'system:case-workflow', ?, ?, ?, NULL, ?)`,
+        { replacements: [randomUUID(), sqlTime(new Date(at)), i % 2 ? 'chukan' : 'juki', caseId, pseudonymId, i === 3 ? 'not_found' : 'ok',
+          i % 2 ? `PERMIT-${i}` : null] });
+    }
+  });
+  afterAll(() => api.close());
+
+  const get = (query: string, token = auditor) => call(api.url, 'GET', `/api/v1/inquiry-records?${query}`, { token });
+
+  it('when an auditor pages through one case, then every record comes once, in time order, with IDs only', async () => {
+    const seen: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`caseId=${caseId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...(res.body.items as Record<string, unknown>[]));
+      cursor = res.body.nextCursor as string | null;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen.map((r) => r.at)).toEqual(times);
+    expect(new Set(seen.map((r) => r.recordId)).size).toBe(6);
+    for (const r of seen) expect(Object.keys(r).sort()).toEqual([...RECORD_KEYS].sort());
+    expect(seen[3]).toMatchObject({ outcome: 'not_found', caseId, pseudonymId, remote: 'chukan', permitId: 'PERMIT-3' });
+  });
+
+  it('when filtered by a Japan-time day or instants and by person, then only those records come back', async () => {
+    const day = await get(`pseudonymId=${pseudonymId}&from=2030-01-10&to=2030-01-10`);
+    expect((day.body.items as { at: string }[]).map((r) => r.at)).toEqual(times.slice(0, 5));
+    const instants = await get(`caseId=${caseId}&from=2030-01-10T01:00:00Z&to=2030-01-10T02:00:00Z`);
+    expect((instants.body.items as { at: string }[]).map((r) => r.at)).toEqual([times[2]]);
+    const other = await get(`pseudonymId=${randomUUID()}`);
+    expect(other.body.items).toEqual([]);
+  });
+
+  it('when the query is malformed, then 400 names the problem', async () => {
+    expect((await get('from=2030-13-01')).status).toBe(400);
+    expect((await get('caseId=not-a-uuid')).status).toBe(400);
+    expect((await get('cursor=bm9wZQ')).status).toBe(400);
+    expect((await get('from=2030-01-11&to=2030-01-10')).status).toBe(400);
+  });
+
+  it('when anyone but an auditor asks, then 403 (401 without a token); every read by the auditor is audited', async () => {
+    expect((await get(`caseId=${caseId}`, reviewer)).status).toBe(403);
+    expect((await call(api.url, 'GET', '/api/v1/inquiry-records')).status).toBe(401);
+    await get(`caseId=${caseId}&limit=1`);
+    const [entry] = await api.deps.db.query<{ actor: string; detail: unknown }>(
+      "SELECT actor, detail FROM audit_log WHERE action = 'inquiry_records.read' ORDER BY seq DESC LIMIT 1", { type: QueryTypes.SELECT });
+    const detail = typeof entry.detail === 'string' ? JSON.parse(entry.detail) : entry.detail;
+    expect(detail).toMatchObject({ caseId, items: 1 });
+    expect(entry.actor).toBeTruthy();
+  });
+
+  describe('retention purge of inquiry results', () => {
+    const result = async (id: string) => (await api.deps.db.query<{ result: unknown; purged_at: string | null }>(
+      'SELECT result, purged_at FROM inquiry_results WHERE case_id = ?', { replacements: [id], type: QueryTypes.SELECT }))[0];
+    const keep = async (expires: Date) => {
+      const id = randomUUID();
+      await api.deps.db.query(
+        "INSERT INTO inquiry_results (case_id, kind, result, created_at, expires_at) VALUES (?, 'identity', ?, ?, ?)",
+        { replacements: [id, JSON.stringify({ address: '東京都千代田区霞が関2-1-3' }), sqlTime(), sqlTime(expires)] });
+      return id;
+    };
+
+    it('when the admin command runs, then expired results are emptied, live ones kept, and the purge is audited', async () => {
+      const expired = await keep(new Date(Date.now() - 60_000));
+      const live = await keep(new Date(Date.now() + 86_400_000));
+      const { stdout } = await run('npx', ['tsx', 'scripts/admin.ts', 'inquiries:purge', '--json'], { env: process.env });
+      expect(JSON.parse(stdout).purged).toBeGreaterThanOrEqual(1);
+      expect(await result(expired)).toMatchObject({ result: null, purged_at: expect.anything() });
+      expect((await result(live)).result).not.toBeNull();
+      const [entry] = await api.deps.db.query<{ actor: string }>(
+        "SELECT actor FROM audit_log WHERE action = 'inquiry_results.purge' ORDER BY seq DESC LIMIT 1", { type: QueryTypes.SELECT });
+      expect(entry.actor).toMatch(/^admin:/);
+      const again = await run('npx', ['tsx', 'scripts/admin.ts', 'inquiries:purge'], { env: process.env });
+      expect(again.stdout).toMatch(/^0 inquiry result/);
+    }, 60_000);
+
+    it('when the worker runs, then its periodic job purges what expires', async () => {
+      const expired = await keep(new Date(Date.now() - 1_000));
+      const job = startInquiryPurge({ ...config, INQUIRY_PURGE_INTERVAL_S: 1 }, api.deps.db, createLogger('test', 'silent'));
+      try {
+        const until = Date.now() + 20_000;
+        while (Date.now() < until && (await result(expired)).result !== null) await new Promise((r) => setTimeout(r, 250));
+      } finally {
+        await job.stop();
+      }
+      expect((await result(expired)).result).toBeNull();
+    }, 30_000);
+  });
+});
