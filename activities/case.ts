@@ -16,6 +16,7 @@ import type { Queues } from '../common/queues';
 import type { AuditLog } from '../db/audit';
 import { sqlTime } from '../db/connection';
 import { derivedId, type DocumentStore } from '../db/documents';
+import { purgeExpiredInquiryResults } from '../db/inquiry-retention';
 import type { MyNumberVault } from '../db/vault';
 import { addBusinessDays } from '../domain/business-days';
 import { todayInTokyo } from '../domain/iso-date';
@@ -483,18 +484,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       if (email) await deps.queues.mail.add({ noticeId }, { jobId: `notice-${noticeId}` });
     },
 
-    /** Empties inquiry results whose retention has ended (R4.6); logical, recorded, idempotent. */
+    /** Empties inquiry results whose retention has ended (R4.6): the same purge as the worker's timer. */
     async purgeInquiryResults({ now }) {
-      const at = sqlTime(now ? new Date(now) : new Date());
-      const [, affected] = await db.query(
-        'UPDATE inquiry_results SET result = NULL, purged_at = ? WHERE purged_at IS NULL AND expires_at <= ?',
-        { replacements: [at, at], type: QueryTypes.UPDATE });
-      const purged = Number(affected);
-      if (purged > 0) {
-        await audit.append({ actor: 'system:retention', action: 'inquiry_results.purge', purpose: '照会結果の保存期間経過による消去',
-          outcome: 'ok', detail: { purged } });
-      }
-      return { purged };
+      return purgeExpiredInquiryResults(db, audit, { now: now ? new Date(now) : undefined });
     },
   };
 }
