@@ -21,9 +21,13 @@ export function isValidMyNumber(value: string): boolean {
   return /^\d{12}$/.test(value) && myNumberCheckDigit(value.slice(0, 11)) === Number(value[11]);
 }
 
-const TWELVE_DIGITS = /(?<!\d)\d{12}(?!\d)/g;
+/**
+ * A UUID (kept whole: its last group is 12 hex characters, all digits about once in 200 UUIDs,
+ * and then a valid check digit once in 11 — a case ID is not a My Number) or a 12-digit run.
+ */
+const UUID_OR_TWELVE_DIGITS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f])|(?<!\d)\d{12}(?!\d)/gi;
 
-/** Replaces every 12-digit run that carries a valid My Number check digit. */
+/** Replaces every 12-digit run that carries a valid My Number check digit (UUIDs are left alone). */
 export function scrubMyNumbers(text: string): string {
-  return text.replace(TWELVE_DIGITS, (m) => (isValidMyNumber(m) ? '[個人番号]' : m));
+  return text.replace(UUID_OR_TWELVE_DIGITS, (m) => (m.length === 12 && isValidMyNumber(m) ? '[個人番号]' : m));
 }

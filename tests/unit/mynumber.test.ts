@@ -20,3 +20,13 @@ describe('My Number check digit', () => {
     expect(scrubMyNumbers(text)).toBe('id=[個人番号] ts=1732600000000 other=123456789017 x');
   });
 });
+
+describe('scrubMyNumbers and identifiers', () => {
+  it('when a UUID ends in 12 digits with a valid check digit, then it is left whole; a bare number is still masked', () => {
+    const { scrubMyNumbers } = jest.requireActual('../../common/mynumber') as typeof import('../../common/mynumber');
+    const uuid = '0f1e2d3c-4b5a-4697-8897-123456789018';
+    expect(scrubMyNumbers(`case ${uuid} ok`)).toBe(`case ${uuid} ok`);
+    expect(scrubMyNumbers(`number 123456789018 and ${uuid}`)).toBe(`number [個人番号] and ${uuid}`);
+    expect(scrubMyNumbers('x-123456789018')).toBe('x-[個人番号]');
+  });
+});
