@@ -14,15 +14,16 @@
  * batch file and, the first time only, for the institution codes; they live in this function's
  * memory for the one call that needs them and are never returned, logged or stored.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { ChukanAdapter, IdentityInfo, JukiAdapter, RemoteName } from '../adapters';
 import { isRemoteError, toFailureInfo } from '../adapters';
 import { CHUKAN_MAX_BATCH } from '../adapters/chukan';
 import type { SystemCaseInput } from '../api/cases/system-intake';
 import type { Queues } from '../common/queues';
 import type { AuditLog } from '../db/audit';
+import { insertRows, selectIn } from '../db/bulk';
 import { sqlTime } from '../db/connection';
 import { derivedId } from '../db/documents';
 import type { MyNumberVault } from '../db/vault';
@@ -129,6 +130,18 @@ async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
     clearInterval(timer);
   }
 }
+/**
+ * IDs for the 情報提供等記録 rows of one batch, in insertion order (a UUIDv7-like layout: the time
+ * first, then a random part per batch, then the row's sequence number), so thousands of rows
+ * append to the primary key together instead of landing on thousands of random pages.
+ */
+export function batchRecordIds(n: number, now = Date.now()): string[] {
+  const t = now.toString(16).padStart(12, '0');
+  const r = randomBytes(5).toString('hex');
+  const head = `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(0, 3)}-8${r.slice(3, 6)}-${r.slice(6, 10)}`;
+  return Array.from({ length: n }, (_, i) => `${head}${i.toString(16).padStart(8, '0')}`);
+}
+
 const inChunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 export function createReconciliationActivities(deps: ReconciliationDeps): ReconciliationActivities {
@@ -146,11 +159,10 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
   /** 情報提供等記録 for a batch: one row per person asked about (multi-row insert). */
   async function recordInquiries(remote: RemoteName, operation: string, purpose: string, rows: { pseudonymId: string; outcome: string; permitId?: string }[]) {
     const at = sqlTime();
-    for (const part of inChunks(rows, 2000)) {
-      await db.query(
-        'INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id) VALUES ?',
-        { replacements: [part.map((r) => [randomUUID(), at, remote, operation, purpose, RECONCILIATION_ACTOR, null, r.pseudonymId, r.outcome, null, r.permitId ?? null])] });
-    }
+    const ids = batchRecordIds(rows.length);
+    await insertRows(db,
+      'INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id) VALUES ?',
+      rows.map((r, i) => [ids[i], at, remote, operation, purpose, RECONCILIATION_ACTOR, null, r.pseudonymId, r.outcome, null, r.permitId ?? null]));
   }
 
   async function remote<T>(fn: () => Promise<T>): Promise<T> {
@@ -165,27 +177,31 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
   async function institutionCodes(ids: string[], batchRef: string): Promise<Map<string, string>> {
     const codes = new Map<string, string>();
     const known = async (of: string[]) => {
-      for (const part of inChunks(of, 5000)) {
-        const rows = await db.query<{ pseudonym_id: string; institution_code: string }>(
-          'SELECT pseudonym_id, institution_code FROM institution_codes WHERE pseudonym_id IN (?)', { replacements: [part], type: QueryTypes.SELECT });
-        for (const r of rows) codes.set(r.pseudonym_id, r.institution_code);
-      }
+      const rows = await selectIn<{ pseudonym_id: string; institution_code: string }>(db,
+        'SELECT pseudonym_id, institution_code FROM institution_codes WHERE pseudonym_id IN (?)', of);
+      for (const r of rows) codes.set(r.pseudonym_id, r.institution_code);
     };
     await known(ids);
     const missing = ids.filter((id) => !codes.has(id));
     if (missing.length === 0) return codes;
     const numbers = await vault.revealMany(missing, { actor: RECONCILIATION_ACTOR, purpose: PURPOSE_HONSEKI, batchRef: `${batchRef}:codes` });
     const asked = missing.filter((id) => numbers.has(id));
+    let lost = false;
     for (const part of inChunks(asked, CHUKAN_MAX_BATCH)) {
       const got = await remote(() => deps.chukan.obtainInstitutionCodes(part.map((id) => numbers.get(id)!), ctx(PURPOSE_HONSEKI)));
       const now = sqlTime();
       const rows = part.flatMap((id, i) => (got[i] ? [[id, got[i], now]] : []));
-      if (rows.length) await db.query('INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES ?', { replacements: [rows] });
-      await recordInquiries('chukan', 'obtainInstitutionCodes', PURPOSE_HONSEKI, part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' })));
+      const [stored] = await Promise.all([
+        insertRows(db, 'INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES ?', rows),
+        recordInquiries('chukan', 'obtainInstitutionCodes', PURPOSE_HONSEKI, part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' }))),
+      ]);
+      lost ||= stored < rows.length;
+      for (const [id, code] of rows) codes.set(id as string, code as string);
       heartbeat();
     }
     numbers.clear();
-    await known(asked); // the stored code wins over ours if another run stored one first
+    // The stored code wins over ours if another run stored one first: only then re-read them.
+    if (lost) await known(asked);
     return codes;
   }
 
@@ -208,44 +224,46 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
   }
 
   async function registrantsOf(ids: string[]): Promise<Map<string, RegistrantRow>> {
-    const out = new Map<string, RegistrantRow>();
-    for (const part of inChunks(ids, 5000)) {
-      const rows = await db.query<RegistrantRow>(
-        'SELECT registrant_id, name_kanji, name_kana, postal_code, address, honseki FROM registrants WHERE registrant_id IN (?)',
-        { replacements: [part], type: QueryTypes.SELECT });
-      for (const r of rows) out.set(r.registrant_id, r);
-    }
-    return out;
+    const rows = await selectIn<RegistrantRow>(db,
+      'SELECT registrant_id, name_kanji, name_kana, postal_code, address, honseki FROM registrants WHERE registrant_id IN (?)', ids);
+    return new Map(rows.map((r) => [r.registrant_id, r]));
   }
 
   async function recordFindings(runId: string, pageNo: number, findings: Finding[]): Promise<void> {
     const now = sqlTime();
-    for (const part of inChunks(findings, 2000)) {
-      await db.query(
-        `INSERT IGNORE INTO reconciliation_findings (finding_id, run_id, page_no, registrant_id, kind, fingerprint, event_date, action, action_status, found_at)
-         VALUES ?`,
-        { replacements: [part.map((f) => [derivedId(`finding:${f.registrantId}:${f.kind}:${f.fingerprint}`), runId, pageNo, f.registrantId, f.kind,
-          f.fingerprint, f.date, f.action, 'pending', now])] });
-    }
+    await insertRows(db,
+      `INSERT IGNORE INTO reconciliation_findings (finding_id, run_id, page_no, registrant_id, kind, fingerprint, event_date, action, action_status, found_at)
+       VALUES ?`,
+      findings.map((f) => [derivedId(`finding:${f.registrantId}:${f.kind}:${f.fingerprint}`), runId, pageNo, f.registrantId, f.kind,
+        f.fingerprint, f.date, f.action, 'pending', now]));
   }
 
-  /** Address changes (転居・転入) are written to the file directly: audited, only while they still differ. */
-  async function applyAddressUpdate(runId: string, f: Finding): Promise<void> {
-    const findingId = derivedId(`finding:${f.registrantId}:${f.kind}:${f.fingerprint}`);
+  /**
+   * Address changes (転居・転入) are written to the file directly: audited, only while they still
+   * differ. One transaction for the page's moves: the audit chain's head is taken once, not once
+   * per move (it is the one lock every audited write in the system queues for).
+   */
+  async function applyAddressUpdates(runId: string, moves: Finding[]): Promise<void> {
+    if (moves.length === 0) return;
     await db.transaction(async (t) => {
-      const [mine] = await db.query<{ action_status: string }>(
-        'SELECT action_status FROM reconciliation_findings WHERE finding_id = ? FOR UPDATE', { replacements: [findingId], type: QueryTypes.SELECT, transaction: t });
-      if (!mine || mine.action_status !== 'pending') return;
-      const now = sqlTime();
-      const [, changed] = await db.query(
-        'UPDATE registrants SET address = ?, postal_code = ?, updated_at = ? WHERE registrant_id = ? AND (address <> ? OR postal_code <> ? OR address IS NULL OR postal_code IS NULL)',
-        { replacements: [f.update!.address, f.update!.postalCode, now, f.registrantId, f.update!.address, f.update!.postalCode], type: QueryTypes.UPDATE, transaction: t });
-      if (Number(changed) > 0) {
-        await deps.audit.append({ actor: RECONCILIATION_ACTOR, action: 'registrant.address_update', purpose: '定期照合による住所の更新 (住基ネット)',
-          targetType: 'registrant', targetId: f.registrantId, outcome: 'ok', detail: { runId, findingId, changeDate: f.date } }, t);
-      }
-      await db.query("UPDATE reconciliation_findings SET action_status = 'done', done_at = ? WHERE finding_id = ?", { replacements: [now, findingId], transaction: t });
+      for (const f of moves) await applyAddressUpdate(runId, f, t);
     });
+  }
+
+  async function applyAddressUpdate(runId: string, f: Finding, t: Transaction): Promise<void> {
+    const findingId = derivedId(`finding:${f.registrantId}:${f.kind}:${f.fingerprint}`);
+    const [mine] = await db.query<{ action_status: string }>(
+      'SELECT action_status FROM reconciliation_findings WHERE finding_id = ? FOR UPDATE', { replacements: [findingId], type: QueryTypes.SELECT, transaction: t });
+    if (!mine || mine.action_status !== 'pending') return;
+    const now = sqlTime();
+    const [, changed] = await db.query(
+      'UPDATE registrants SET address = ?, postal_code = ?, updated_at = ? WHERE registrant_id = ? AND (address <> ? OR postal_code <> ? OR address IS NULL OR postal_code IS NULL)',
+      { replacements: [f.update!.address, f.update!.postalCode, now, f.registrantId, f.update!.address, f.update!.postalCode], type: QueryTypes.UPDATE, transaction: t });
+    if (Number(changed) > 0) {
+      await deps.audit.append({ actor: RECONCILIATION_ACTOR, action: 'registrant.address_update', purpose: '定期照合による住所の更新 (住基ネット)',
+        targetType: 'registrant', targetId: f.registrantId, outcome: 'ok', detail: { runId, findingId, changeDate: f.date } }, t);
+    }
+    await db.query("UPDATE reconciliation_findings SET action_status = 'done', done_at = ? WHERE finding_id = ?", { replacements: [now, findingId], transaction: t });
   }
 
   async function followUp(runId: string, f: { finding_id: string; registrant_id: string; kind: FindingKind; event_date: string | null }): Promise<void> {
@@ -361,18 +379,23 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
         const id = ids[r.seq - 1];
         if (id && r.outcome === 'found' && r.identity) identities.set(id, r.identity);
       }
-      await recordInquiries('juki', 'batchInquiry', PURPOSE_JUKI, ids.map((id) => ({ pseudonymId: id, outcome: identities.has(id) ? 'ok' : 'not_found' })));
-      heartbeat();
     }
+    // The 住基ネット records are written while the 中間サーバー is asked; all are in before any finding.
     const living = ids.filter((id) => identities.has(id) && !identities.get(id)!.dead);
-    const honseki = await honsekiOf(living, `recon:${runId}:${pageNo}`);
-    const regs = await registrantsOf([...identities.keys()]);
+    const [, honseki, regs] = await Promise.all([
+      page.batch_id
+        ? recordInquiries('juki', 'batchInquiry', PURPOSE_JUKI, ids.map((id) => ({ pseudonymId: id, outcome: identities.has(id) ? 'ok' : 'not_found' })))
+        : undefined,
+      honsekiOf(living, `recon:${runId}:${pageNo}`),
+      registrantsOf([...identities.keys()]),
+    ]);
+    heartbeat();
     const findings = [...identities].flatMap(([id, identity]) => {
       const reg = regs.get(id);
       return reg ? compareRegistrant(reg, identity, honseki.get(id) ?? null) : [];
     });
     await recordFindings(runId, pageNo, findings);
-    for (const f of findings.filter((x) => x.kind === 'move')) await applyAddressUpdate(runId, f);
+    await applyAddressUpdates(runId, findings.filter((x) => x.kind === 'move'));
     await db.query('UPDATE reconciliation_pages SET skipped = ? WHERE run_id = ? AND page_no = ?',
       { replacements: [page.registrants - identities.size, runId, pageNo] });
     return { status: 'collected', findings: findings.length };

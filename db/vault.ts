@@ -11,6 +11,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { isValidMyNumber } from '../common/mynumber';
 import type { AuditLog } from './audit';
+import { insertRows, selectIn } from './bulk';
 
 export interface VaultKeys {
   ring: Map<string, Buffer>;
@@ -143,18 +144,14 @@ export class MyNumberVault {
    * or a generated population for the benchmark): multi-row INSERT IGNORE, one audit entry.
    */
   async importMany(entries: { pseudonymId: string; myNumber: string }[], access: VaultAccess): Promise<{ imported: number }> {
-    let imported = 0;
-    for (let i = 0; i < entries.length; i += 2000) {
-      const rows = entries.slice(i, i + 2000).map(({ pseudonymId, myNumber }) => {
-        if (!isValidMyNumber(myNumber)) throw new VaultError('INVALID_MY_NUMBER', 'the My Number is not valid');
-        const enc = this.encrypt(pseudonymId, myNumber);
-        return [pseudonymId, this.blindIndex(myNumber), enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date()];
-      });
-      const [, affected] = await this.sequelize.query(
-        `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, key_id, iv, ciphertext, auth_tag, created_at) VALUES ?`,
-        { replacements: [rows], type: QueryTypes.INSERT });
-      imported += Number(affected);
-    }
+    const now = new Date();
+    const rows = entries.map(({ pseudonymId, myNumber }) => {
+      if (!isValidMyNumber(myNumber)) throw new VaultError('INVALID_MY_NUMBER', 'the My Number is not valid');
+      const enc = this.encrypt(pseudonymId, myNumber);
+      return [pseudonymId, this.blindIndex(myNumber), enc.keyId, enc.iv, enc.ciphertext, enc.tag, now];
+    });
+    const imported = await insertRows(this.sequelize,
+      `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, key_id, iv, ciphertext, auth_tag, created_at) VALUES ?`, rows, 2000);
     await this.audit.append({ actor: access.actor, action: 'my_number.import', purpose: access.purpose, targetType: 'pseudonym_batch',
       outcome: 'ok', detail: { requested: entries.length, imported } });
     return { imported };
@@ -171,14 +168,9 @@ export class MyNumberVault {
   async revealMany(pseudonymIds: string[], access: VaultAccess & { batchRef?: string }): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const ids = [...new Set(pseudonymIds)];
-    const chunk = 5000;
-    for (let i = 0; i < ids.length; i += chunk) {
-      const part = ids.slice(i, i + chunk);
-      const rows = await this.sequelize.query<LinkRow>(
-        `SELECT pseudonym_id, key_id, iv, ciphertext, auth_tag FROM ${this.table} WHERE pseudonym_id IN (?)`,
-        { replacements: [part], type: QueryTypes.SELECT });
-      for (const row of rows) out.set(row.pseudonym_id, this.decrypt(row));
-    }
+    // A page of thousands: the bulk path, not Sequelize's replacement parser (db/bulk.ts).
+    const rows = await selectIn<LinkRow>(this.sequelize, `SELECT pseudonym_id, key_id, iv, ciphertext, auth_tag FROM ${this.table} WHERE pseudonym_id IN (?)`, ids);
+    for (const row of rows) out.set(row.pseudonym_id, this.decrypt(row));
     const digest = createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
     await this.audit.append({ actor: access.actor, action: 'my_number.reveal_batch', purpose: access.purpose, targetType: 'pseudonym_batch',
       targetId: access.batchRef?.slice(0, 64), outcome: 'ok',

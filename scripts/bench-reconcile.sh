@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # npm run bench:reconcile [-- --size N]: the yearly reconciliation over a generated population,
-# on services of its own (.run/bench, ports 44xxx), stopped again at the end.
+# on services of its own (.run/bench-reconcile, ports 44xxx), stopped again at the end. Its own
+# RUN_DIR, so it never stops or resets the services of `npm run bench:cases` (.run/bench, 3xxxx).
 export KYUSUI_ENV=bench
+ROOT_DIR=$(cd "$(dirname "$0")/.." && pwd)
+export RUN_DIR=${BENCH_RECONCILE_RUN_DIR:-$ROOT_DIR/.run/bench-reconcile}
 export MARIADB_PORT=${MARIADB_PORT:-44306} REDIS_PORT=${REDIS_PORT:-44379} TEMPORAL_PORT=${TEMPORAL_PORT:-44233} TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-44234}
 export MAIL_SINK_SMTP_PORT=${MAIL_SINK_SMTP_PORT:-44025} MAIL_SINK_HTTP_PORT=${MAIL_SINK_HTTP_PORT:-44026}
 export JUKI_SIM_URL=${JUKI_SIM_URL:-http://127.0.0.1:44101} CHUKAN_SIM_URL=${CHUKAN_SIM_URL:-http://127.0.0.1:44102}
 export PAYMENT_SIM_URL=${PAYMENT_SIM_URL:-http://127.0.0.1:44103} RECONCILIATION_PAGE_SIZE=${RECONCILIATION_PAGE_SIZE:-10000}
 export RECONCILIATION_PAGES_IN_FLIGHT=${RECONCILIATION_PAGES_IN_FLIGHT:-6} LOG_LEVEL=warn
+# A million registrants write ~5 million 情報提供等記録 rows over two runs: a buffer pool that holds
+# their indexes, as a production server would have (the dev/test default is 256M).
+export MARIADB_BUFFER_POOL=${MARIADB_BUFFER_POOL:-2G}
 source "$(dirname "$0")/lib.sh"
 SIZE=1000000; SEED=7
 args=("$@"); for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[$i]}" = --size ] && SIZE=${args[$((i + 1))]}; done
@@ -20,8 +26,10 @@ rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis"
 export RESET_DB=1
 start_infra
 start_mail_sink
-start_node sim-juki simulators/juki/main.ts --port "${JUKI_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
-start_node sim-chukan simulators/chukan/main.ts --port "${CHUKAN_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
+# BENCH_PROFILE_DIR=DIR: V8 CPU profiles of the bench (worker) and both simulators into DIR.
+PROF=(); [ -z "${BENCH_PROFILE_DIR:-}" ] || PROF=(--cpu-prof "--cpu-prof-dir=$BENCH_PROFILE_DIR")
+start_node sim-juki "${PROF[@]}" simulators/juki/main.ts --port "${JUKI_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
+start_node sim-chukan "${PROF[@]}" simulators/chukan/main.ts --port "${CHUKAN_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
 wait_port 127.0.0.1 "${JUKI_SIM_URL##*:}" 120 "juki simulator"
 wait_port 127.0.0.1 "${CHUKAN_SIM_URL##*:}" 60 "chukan simulator"
-cd "$ROOT" && npx tsx scripts/bench-reconcile.ts --size "$SIZE" --seed "$SEED" --population "$POP"
+cd "$ROOT" && node "${PROF[@]}" --import tsx scripts/bench-reconcile.ts --size "$SIZE" --seed "$SEED" --population "$POP"

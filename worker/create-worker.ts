@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../common/config';
 import { temporalDataConverter } from '../common/temporal-codec';
@@ -8,6 +8,8 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   taskQueue?: string;
   connection?: NativeConnection;
+  /** Activity interceptors (the reconciliation benchmark times activities with one). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** A worker for every workflow and activity; a prebuilt bundle in production, the sources otherwise. */
@@ -25,6 +27,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     // Encrypted payloads and failures (issue #5); a prebuilt bundle carries the failure converter itself.
     dataConverter: temporalDataConverter(config),
     ...code,
+    ...(opts.activityInterceptors ? { interceptors: { activity: opts.activityInterceptors } } : {}),
     shutdownGraceTime: '30 seconds',
   });
   return { worker, connection };

@@ -153,11 +153,13 @@ export function createChukanSimulator(opts: ChukanSimulatorOptions = {}): Chukan
   // 符号取得 (一括): the periodic reconciliation obtains the codes of many people in one call.
   app.post('/v1/codes/batch', (req, res) => {
     const { myNumbers } = parseBody(z.object({ myNumbers: z.array(myNumber).min(1).max(MAX_BATCH) }), req.body);
-    const institutionCodes = myNumbers.map((n) => {
+    // One draw of random bytes for the file, not one per person (a code is still 18 random bytes).
+    const random = randomBytes(18 * myNumbers.length);
+    const institutionCodes = myNumbers.map((n, i) => {
       if (honsekiOf(n) === undefined) return null;
       let code = codeOf.get(n);
       if (!code) {
-        code = randomBytes(18).toString('base64url');
+        code = random.subarray(18 * i, 18 * i + 18).toString('base64url');
         codeOf.set(n, code);
         personOf.set(code, n);
       }
@@ -177,8 +179,10 @@ export function createChukanSimulator(opts: ChukanSimulatorOptions = {}): Chukan
       records.push({ ...base, institutionCode: '*batch*', outcome: 'refused', permitId: null });
       throw new SimError(403, 'INQUIRY_NOT_PERMITTED', 'no permit (提供許可証): the inquiry is not on the lawful-inquiry list');
     }
-    const results = body.institutionCodes.map((institutionCode) => {
-      const permitId = randomUUID();
+    // One permit per person: a random ID for the file and the person's position in it.
+    const permitBase = randomUUID();
+    const results = body.institutionCodes.map((institutionCode, i) => {
+      const permitId = `${permitBase}-${i}`;
       const person = personOf.get(institutionCode);
       const value = person === undefined ? undefined : honsekiOf(person);
       const outcome = value === undefined ? 'not_found' : value === null ? 'undeterminable' : 'provided';
