@@ -2,6 +2,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Actor } from '../auth';
 import { AppError } from '../errors';
+import { UUID } from '../ids';
 
 export interface CaseRecord {
   case_id: string;
@@ -16,7 +17,6 @@ export interface CaseRecord {
   payment_method: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The case, if the caller may see it (object-level check): a system client sees only the cases

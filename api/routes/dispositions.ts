@@ -18,6 +18,7 @@ import { isIsoDate, todayInTokyo } from '../../domain/iso-date';
 import { dispositionWorkflow } from '../../workflows';
 import { recordHearingUpdate } from '../../workflows/disposition/messages';
 import { DISPOSITION_KINDS } from '../../workflows/disposition/model';
+import { UUID } from '../ids';
 
 const dateOrInstant = z.string().refine((v) => isIsoDate(v) || (/^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v))), {
   error: 'must be a date YYYY-MM-DD or an ISO date-time',
@@ -45,7 +46,6 @@ registry.registerPath({ method: 'post', path: '/api/v1/dispositions/{disposition
 registry.registerPath({ method: 'get', path: '/api/v1/dispositions/{dispositionId}', tags: ['dispositions'], security: BEARER,
   summary: 'A disposition and its state', request: { params: z.object({ dispositionId: z.string().uuid() }) }, responses: { 200: { description: 'the disposition' } } });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function dispositionRoutes(deps: ApiDeps): Router {
   const r = Router();

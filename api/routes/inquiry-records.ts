@@ -16,8 +16,8 @@ import { parseWith } from '../cases/schemas';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import './inquiry-records-openapi';
+import { UUID } from '../ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const PURPOSE = '情報提供等記録の監査 (R6.1)';
 

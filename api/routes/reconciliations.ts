@@ -8,8 +8,8 @@ import { actorOf, requirePermission } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { readReconciliation, startReconciliation } from '../reconciliation/service';
+import { UUID } from '../ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function reconciliationRoutes(deps: ApiDeps): Router {
   const r = Router();

@@ -11,8 +11,8 @@ import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { parseWith, RegistrantSearchQuery } from '../cases/schemas';
 import { splitCharacters } from '../../domain/text';
+import { UUID } from '../ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** 'スイドウ　タロウ' → 'ス＊＊＊　タ＊＊': enough to tell matches apart, not to read a name off a screen. */
 export function maskName(name: string): string {

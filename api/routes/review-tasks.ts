@@ -13,8 +13,8 @@ import { AppError } from '../errors';
 import { viaWorkflow } from '../temporal-errors';
 import { parseWith, ReviewDecisionRequest, ReviewTaskQuery } from '../cases/schemas';
 import { claimReviewUpdate, decideReviewUpdate } from '../../workflows/case/messages';
+import { UUID } from '../ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface TaskRow {
   task_id: string;
