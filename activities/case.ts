@@ -19,6 +19,7 @@ import { derivedId, type DocumentStore } from '../db/documents';
 import { purgeExpiredInquiryResults } from '../db/inquiry-retention';
 import type { MyNumberVault } from '../db/vault';
 import { addBusinessDays } from '../domain/business-days';
+import { isDeceasedEntry, isEndedEntry, type ErasureState } from '../domain/erasure';
 import { todayInTokyo } from '../domain/iso-date';
 import { renderLicensePdf } from '../domain/license-pdf';
 import { noticeText } from '../domain/notices';
@@ -31,6 +32,7 @@ import { applyCaseToRegistry, RegistryChangeError } from './registry-changes';
 export const SYSTEM_ACTOR = 'system:case-workflow';
 const PURPOSE_IDENTITY = '給水装置工事主任技術者免状事務: 申請者の本人確認';
 const PURPOSE_HONSEKI = '給水装置工事主任技術者免状事務: 本籍の確認';
+const PURPOSE_REREGISTRATION = '給水装置工事主任技術者免状事務: 再登録者の資格仮名IDの発行';
 
 export interface CaseActivityDeps {
   db: Sequelize;
@@ -216,6 +218,29 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
     return code;
   }
 
+  /**
+   * The 資格仮名ID a registration's new entry gets: the applicant's, unless that person's entry has
+   * ended (erased on application or by a returned license, or revoked after a return order) — then
+   * the vault gives the person a new one and the old entry keeps its own (R1.4: kept, not reused).
+   * A person whose entry was erased for death is never registered again (intake refuses it first).
+   * Runs before the registration's transaction: the vault has its own connection and is idempotent.
+   */
+  async function entryIdForRegistration(row: CaseRow): Promise<string | null> {
+    if (row.type !== 'registration' || row.registrant_id || !row.pseudonym_id) return row.pseudonym_id;
+    let id = row.pseudonym_id;
+    for (let generation = 0; generation < 100; generation++) {
+      const [entry] = await db.query<ErasureState>(
+        'SELECT qualification_status, erasure_event, erasure_reason FROM registrants WHERE registrant_id = ?',
+        { replacements: [id], type: QueryTypes.SELECT });
+      if (!entry || !isEndedEntry(entry)) {
+        if (entry && isDeceasedEntry(entry)) throw nonRetryable('DECEASED', 'the registrant file records this person as deceased');
+        return id; // a new person, or one still registered (refused below as ALREADY_REGISTERED)
+      }
+      id = (await vault.supersede(id, { actor: SYSTEM_ACTOR, purpose: PURPOSE_REREGISTRATION, caseId: row.case_id })).pseudonymId;
+    }
+    throw nonRetryable('TOO_MANY_ENTRIES', 'this person has too many earlier entries');
+  }
+
   return {
     async recordStatus({ caseId, status, seq, note }: RecordStatusInput) {
       const info = workflowRun();
@@ -284,11 +309,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       const passerMatches = !!passer && passer.name_kana === applicant.nameKana && passer.birth_date === applicant.birthDate;
       if (passer && !passerMatches) notes.push('passer_details_differ');
       if (passer && passer.name_kanji !== applicant.nameKanji) notes.push('passer_name_kanji_differs');
-      const registered = await db.query<{ qualification_status: string; erasure_event: string | null; erased_at: Date | null; ban_until: string | null }>(
-        `SELECT qualification_status, erasure_event, erased_at, DATE_FORMAT(ban_until, '%Y-%m-%d') AS ban_until FROM registrants
+      const registered = await db.query<ErasureState & { erased_at: Date | null; ban_until: string | null }>(
+        `SELECT qualification_status, erasure_event, erasure_reason, erased_at, DATE_FORMAT(ban_until, '%Y-%m-%d') AS ban_until FROM registrants
           WHERE passer_number = ? OR registrant_id = ? OR (name_kana = ? AND birth_date = ?)`,
         { replacements: [row.passer_number ?? '', row.pseudonym_id ?? '', applicant.nameKana, applicant.birthDate], type: QueryTypes.SELECT });
       if (registered.some((r) => r.qualification_status === 'active' || r.qualification_status === 'suspended')) notes.push('already_registered');
+      // Matched by name and birth date only (paper, e-Gov): the reviewer decides whether it is the same person.
+      if (registered.some(isDeceasedEntry)) notes.push('registered_entry_deceased');
       const yearAgo = Date.now() - 365 * 86_400_000;
       const returnOrderWithinYear = registered.some((r) => (r.ban_until !== null && r.ban_until >= todayInTokyo())
         || (r.erasure_event === 'return_order' && r.erased_at && new Date(r.erased_at).getTime() > yearAgo));
@@ -395,6 +422,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
     },
 
     async registerRegistrant({ caseId }: CaseRef) {
+      const entryId = await entryIdForRegistration(await loadCase(caseId));
       return db.transaction(async (t) => {
         const row = await loadCase(caseId, t, true);
         if (row.type !== 'registration') {
@@ -410,7 +438,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
             { replacements: [row.registrant_id], type: QueryTypes.SELECT, transaction: t });
           if (done) return { registrantId: row.registrant_id, licenseNumber: done.license_number };
         }
-        const registrantId = row.pseudonym_id ?? derivedId(`registrant:${caseId}`);
+        const registrantId = entryId ?? derivedId(`registrant:${caseId}`);
         const [existing] = await db.query<{ registrant_id: string }>('SELECT registrant_id FROM registrants WHERE registrant_id = ?',
           { replacements: [registrantId], type: QueryTypes.SELECT, transaction: t });
         if (existing) throw nonRetryable('ALREADY_REGISTERED', 'this person is already in the registrant file');
@@ -430,7 +458,16 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
            VALUES (?, NULL, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           { replacements: [registrantId, honseki, row.passer_number ?? '', licenseNumber, a.nameKanji, a.nameKana, a.postalCode, a.phone,
             a.address, a.birthDate, todayInTokyo(), a.sex, a.email, now, now], transaction: t });
-        await db.query('UPDATE cases SET registrant_id = ?, updated_at = ? WHERE case_id = ?', { replacements: [registrantId, now, caseId], transaction: t });
+        if (entryId && row.pseudonym_id && entryId !== row.pseudonym_id) {
+          // A re-registration: the 機関別符号 belongs to the person, not to the entry (R5.2), so the new
+          // 資格仮名ID keeps it and no new code is asked of the 中間サーバー.
+          await db.query(`INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at)
+                          SELECT ?, institution_code, obtained_at FROM institution_codes WHERE pseudonym_id = ?`,
+          { replacements: [entryId, row.pseudonym_id], transaction: t });
+        }
+        // A re-registration's case now refers to the new 資格仮名ID (the old one stays with the erased entry).
+        await db.query('UPDATE cases SET registrant_id = ?, pseudonym_id = COALESCE(?, pseudonym_id), updated_at = ? WHERE case_id = ?',
+          { replacements: [registrantId, entryId, now, caseId], transaction: t });
         await audit.append({ actor: SYSTEM_ACTOR, action: 'registrant.register', purpose: '登録者ファイルへの登録', targetType: 'registrant',
           targetId: registrantId, outcome: 'ok', detail: { caseId, licenseNumber } }, t);
         return { registrantId, licenseNumber };

@@ -3,6 +3,8 @@
  * registration step's transaction: `registry_changes` (primary key case + kind) records the values
  * before and after, who asked, why and which event, and makes a retried step a no-op. Erasure is
  * logical: the entry and the My Number link stay; the entry says when, why, by whom, which event.
+ * A return of a found license (event `found_after_reissue`) erases nothing: it is recorded with the
+ * edition handed back (`license_edition`) and noted in 備考.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { AuditLog } from '../db/audit';
@@ -34,8 +36,11 @@ interface RegistrantRow {
   [column: string]: unknown;
 }
 
+/** `event` of a return case: a lost license found after its reissue, handed back (not an erasure). */
+export const FOUND_AFTER_REISSUE = 'found_after_reissue';
+
 export class RegistryChangeError extends Error {
-  constructor(readonly code: 'REGISTRANT_NOT_FOUND' | 'REGISTRANT_ERASED', message: string) {
+  constructor(readonly code: 'REGISTRANT_NOT_FOUND' | 'REGISTRANT_ERASED' | 'EDITION_NOT_SUPERSEDED', message: string) {
     super(message);
   }
 }
@@ -45,13 +50,14 @@ export async function applyCaseToRegistry(db: Sequelize, audit: AuditLog, c: Cas
     { replacements: [c.registrant_id], type: QueryTypes.SELECT, transaction: t });
   if (!r) throw new RegistryChangeError('REGISTRANT_NOT_FOUND', `registrant ${c.registrant_id} does not exist`);
   const result = { registrantId: r.registrant_id, licenseNumber: r.license_number };
-  const kind = c.type === 'deletion' || c.type === 'return' ? 'erasure' : c.type;
+  const details = c.details ?? {};
+  const foundEdition = c.type === 'return' && details.event === FOUND_AFTER_REISSUE ? Number(details.licenseEdition) : null;
+  const kind = foundEdition !== null ? 'license_return' : c.type === 'deletion' || c.type === 'return' ? 'erasure' : c.type;
   const [done] = await db.query('SELECT 1 FROM registry_changes WHERE case_id = ? AND kind = ?',
     { replacements: [c.case_id, kind], type: QueryTypes.SELECT, transaction: t });
   if (done) return result; // applied by an earlier attempt
   if (r.qualification_status === 'erased') throw new RegistryChangeError('REGISTRANT_ERASED', 'the entry has been erased');
 
-  const details = c.details ?? {};
   const reason = typeof details.reason === 'string' ? details.reason : null;
   const today = todayInTokyo();
   const now = sqlTime();
@@ -69,6 +75,15 @@ export async function applyCaseToRegistry(db: Sequelize, audit: AuditLog, c: Cas
     set.reissued_on = today;
     set.license_edition = Number(r.license_edition) + 1;
     event = typeof details.reissueReason === 'string' ? details.reissueReason : null;
+  } else if (foundEdition !== null) {
+    // A lost license found after its reissue (再交付後に発見) is handed back: the entry and the current
+    // license stay as they are (the found edition's credential already reports 再交付); 備考 notes it.
+    if (!Number.isInteger(foundEdition) || foundEdition < 1 || foundEdition >= Number(r.license_edition)) {
+      throw new RegistryChangeError('EDITION_NOT_SUPERSEDED', 'the returned edition is not an earlier edition of this license');
+    }
+    event = FOUND_AFTER_REISSUE;
+    const note = `${today} 再交付前の免状（第${foundEdition}版）を返納（紛失後に発見）`;
+    set.remarks = r.remarks ? `${String(r.remarks)}\n${note}` : note;
   } else if (c.type === 'deletion' || c.type === 'return') {
     event = c.type === 'deletion' ? (typeof details.event === 'string' ? details.event : 'application')
       : details.event === 'death' || reason === 'death' ? 'death' : 'return';
@@ -82,11 +97,12 @@ export async function applyCaseToRegistry(db: Sequelize, audit: AuditLog, c: Cas
       { replacements: [...Object.values(set), now, r.registrant_id], transaction: t });
   }
   await db.query(
-    `INSERT INTO registry_changes (case_id, registrant_id, kind, event, reason, requested_by, before_values, after_values, applied_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    { replacements: [c.case_id, r.registrant_id, kind, event, reason?.slice(0, 500) ?? null, c.created_by, JSON.stringify(before), JSON.stringify(set), now],
+    `INSERT INTO registry_changes (case_id, registrant_id, kind, event, license_edition, reason, requested_by, before_values, after_values, applied_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    { replacements: [c.case_id, r.registrant_id, kind, event, foundEdition, reason?.slice(0, 500) ?? null, c.created_by, JSON.stringify(before),
+      JSON.stringify(set), now],
       transaction: t });
   await audit.append({ actor: 'system:case-workflow', action: `registrant.${kind}`, purpose: '登録事項の変更・抹消', targetType: 'registrant',
-    targetId: r.registrant_id, outcome: 'ok', detail: { caseId: c.case_id, fields: Object.keys(set), event } }, t);
+    targetId: r.registrant_id, outcome: 'ok', detail: { caseId: c.case_id, fields: Object.keys(set), event, ...(foundEdition !== null ? { edition: foundEdition } : {}) } }, t);
   return result;
 }

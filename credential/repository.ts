@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { sqlTime } from '../db/connection';
+import { deceasedEntrySql } from '../domain/erasure';
 import { STATUS_CODES, type RegistryStatus } from './verify-core';
 
 /** The printed fields of one version of a license; any change (書換え, 再交付, 訂正) makes a new version. */
@@ -15,14 +16,13 @@ const DIGEST = `SHA2(CONCAT_WS(CHAR(31 USING utf8mb4), r.license_number, r.name_
 /**
  * The status code (index into STATUS_CODES) of a status entry `e` joined with its registrant `r`.
  * Death (死亡) or a declaration of disappearance (失踪宣告) is recognised from the erasure's event
- * or reason; any other erasure, a revocation or a return order (返納命令) is 取消. A suspension
+ * or reason (domain/erasure.ts, the same rule that refuses a new registration); any other erasure, a revocation or a return order (返納命令) is 取消. A suspension
  * ends after `suspended_until` (inclusive, Japan time, bound as :today). An entry of an older
  * version of a still-active license is 再交付 (superseded by a reissue or a rewrite).
  */
 const statusCode = (versionCheck: boolean) => `CASE
   WHEN r.registrant_id IS NULL THEN 1
-  WHEN r.qualification_status = 'erased' AND (LOWER(COALESCE(r.erasure_event, '')) IN ('death', 'deceased', 'disappearance', 'missing')
-    OR COALESCE(r.erasure_reason, '') REGEXP '死亡|失踪|death|deceased') THEN 4
+  WHEN ${deceasedEntrySql('r')} THEN 4
   WHEN r.qualification_status = 'suspended' AND (r.suspended_until IS NULL OR r.suspended_until >= :today) THEN 2
   WHEN r.qualification_status NOT IN ('active', 'suspended') THEN 1
   ${versionCheck ? `WHEN e.fields_digest <> ${DIGEST} THEN 3` : ''}

@@ -83,9 +83,9 @@ export class MyNumberVault {
   }
 
   /**
-   * Stores a number and returns the person's 資格仮名ID: the existing one when the number is
+   * Stores a number and returns the person's 資格仮名ID: the newest existing one when the number is
    * already in the vault (the same person applying again), a new one otherwise. Safe under
-   * concurrent intake of the same number: the unique blind index decides.
+   * concurrent intake of the same number: the unique (blind index, generation) decides.
    */
   async store(myNumber: string, access: VaultAccess): Promise<{ pseudonymId: string; created: boolean }> {
     if (!isValidMyNumber(myNumber)) throw new VaultError('INVALID_MY_NUMBER', 'the My Number is not valid');
@@ -105,22 +105,61 @@ export class MyNumberVault {
   }
 
   private async findPseudonym(index: Buffer): Promise<string> {
-    const rows = await this.sequelize.query<{ pseudonym_id: string }>(
-      `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ?`, { replacements: [index], type: QueryTypes.SELECT });
-    if (!rows[0]) throw new VaultError('NOT_FOUND', 'vault entry vanished during store');
-    return rows[0].pseudonym_id;
+    const id = await this.newest(index);
+    if (!id) throw new VaultError('NOT_FOUND', 'vault entry vanished during store');
+    return id;
   }
 
-  /** The 資格仮名ID of a number already in the vault, or null; reads no ciphertext. */
+  /** The newest link of a blind index: the person's live entry (or the one being registered). */
+  private async newest(index: Buffer): Promise<string | null> {
+    const rows = await this.sequelize.query<{ pseudonym_id: string }>(
+      `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ? ORDER BY link_generation DESC LIMIT 1`,
+      { replacements: [index], type: QueryTypes.SELECT });
+    return rows[0]?.pseudonym_id ?? null;
+  }
+
+  /**
+   * The 資格仮名ID of a number already in the vault, or null; reads no ciphertext. A person
+   * registered again after an earlier entry ended has several links: this is the newest one,
+   * the live entry's.
+   */
   async lookup(myNumber: string, access: VaultAccess): Promise<string | null> {
     if (!isValidMyNumber(myNumber)) throw new VaultError('INVALID_MY_NUMBER', 'the My Number is not valid');
-    const rows = await this.sequelize.query<{ pseudonym_id: string }>(
-      `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ?`,
-      { replacements: [this.blindIndex(myNumber)], type: QueryTypes.SELECT });
-    const id = rows[0]?.pseudonym_id ?? null;
+    const id = await this.newest(this.blindIndex(myNumber));
     await this.audit.append({ actor: access.actor, action: 'my_number.lookup', purpose: access.purpose,
       targetType: 'pseudonym', targetId: id ?? undefined, outcome: id ? 'ok' : 'denied' });
     return id;
+  }
+
+  /**
+   * A new 資格仮名ID for the person behind `previousPseudonymId`, whose registry entry has ended
+   * (erased, or revoked after a return order) and who is being registered again. The old link
+   * stays (the erased entry keeps its My Number, R1.4); the new one has the same blind index and
+   * the next generation, so lookups find it. The number never leaves the vault: it is decrypted
+   * and encrypted again under the new ID here. Idempotent: when `previousPseudonymId` already has
+   * a successor (a retry, or a concurrent registration), that successor is returned.
+   */
+  async supersede(previousPseudonymId: string, access: VaultAccess): Promise<{ pseudonymId: string; created: boolean }> {
+    const [prev] = await this.sequelize.query<LinkRow & { blind_index: Buffer; link_generation: number }>(
+      `SELECT pseudonym_id, blind_index, link_generation, key_id, iv, ciphertext, auth_tag FROM ${this.table} WHERE pseudonym_id = ?`,
+      { replacements: [previousPseudonymId], type: QueryTypes.SELECT });
+    if (!prev) throw new VaultError('NOT_FOUND', `no vault entry for pseudonym ${previousPseudonymId}`);
+    const next = Number(prev.link_generation) + 1;
+    const candidate = randomUUID();
+    const enc = this.encrypt(candidate, this.decrypt(prev));
+    const [, affected] = await this.sequelize.query(
+      `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, link_generation, key_id, iv, ciphertext, auth_tag, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      { replacements: [candidate, prev.blind_index, next, enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date()], type: QueryTypes.INSERT },
+    );
+    const created = Number(affected) === 1;
+    const pseudonymId = created ? candidate : (await this.sequelize.query<{ pseudonym_id: string }>(
+      `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ? AND link_generation = ?`,
+      { replacements: [prev.blind_index, next], type: QueryTypes.SELECT }))[0]!.pseudonym_id;
+    await this.audit.append({ actor: access.actor, action: 'my_number.supersede', purpose: access.purpose,
+      targetType: 'pseudonym', targetId: pseudonymId, outcome: 'ok',
+      detail: { created, supersedes: previousPseudonymId, generation: next, caseId: access.caseId ?? null } });
+    return { pseudonymId, created };
   }
 
   /** Decrypts the number of a 資格仮名ID, for an adapter call to 住基ネット or the 中間サーバー only. */

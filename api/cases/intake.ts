@@ -4,7 +4,10 @@
  * Idempotent per (caller, Idempotency-Key): the request hash is taken over the normalised body
  * with the My Number replaced by its blind index, so the hash can be stored and compared without
  * the number. The order survives a crash at any point:
- *   1. the My Number goes into the vault (the same person always gets the same 資格仮名ID),
+ *   1. the My Number goes into the vault (the same person gets the same 資格仮名ID — the newest one
+ *      when an earlier entry has ended: activities/case.ts gives a re-registration its own), and
+ *      what no review could approve is refused (intake-checks.ts: a deceased person, a found
+ *      license that was never replaced by a reissue),
  *   2. the case row is inserted — the unique (created_by, idempotency_key) decides a race,
  *   3. attachments are stored under IDs derived from the case,
  *   4. the workflow `case-<caseId>` is started (REJECT_DUPLICATE: never a second run).
@@ -20,6 +23,7 @@ import { sqlTime } from '../../db/connection';
 import { derivedId } from '../../db/documents';
 import { caseWorkflow } from '../../workflows';
 import type { CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
+import { checkFoundLicenseReturn, refuseDeceasedRegistration } from './intake-checks';
 import type { CreateCaseBody } from './schemas';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -91,6 +95,7 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
   let pseudonymId: string | null = null;
   if (body.type === 'registration') {
     pseudonymId = myNumber ? (await services.vault.store(myNumber, { actor: actor.username, purpose, caseId })).pseudonymId : null;
+    await refuseDeceasedRegistration(db, { pseudonymId, passerNumber: body.passerNumber });
   } else {
     const [reg] = await db.query<{ registrant_id: string }>('SELECT registrant_id FROM registrants WHERE registrant_id = ?',
       { replacements: [body.registrantId], type: QueryTypes.SELECT });
@@ -101,9 +106,11 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
       if (own !== body.registrantId) throw new AppError('FORBIDDEN', 'the applicant is not this registrant');
       pseudonymId = own;
     }
+    if (body.type === 'return' && body.event === 'found_after_reissue') await checkFoundLicenseReturn(db, reg.registrant_id, body.licenseEdition!);
   }
   const details = body.type === 'registration' ? { attachments: (body.attachments ?? []).length }
-    : { attachments: (body.attachments ?? []).length, reason: body.reason, changes: body.changes, reissueReason: body.reissueReason, event: body.event };
+    : { attachments: (body.attachments ?? []).length, reason: body.reason, changes: body.changes, reissueReason: body.reissueReason, event: body.event,
+      licenseEdition: body.licenseEdition };
   const now = new Date();
   try {
     await db.transaction(async (t) => {

@@ -24,12 +24,18 @@ const ChangeFields = Applicant.pick({ address: true, postalCode: true, phone: tr
 const RewriteFields = Applicant.pick({ nameKanji: true, nameKana: true, honseki: true, address: true, postalCode: true, phone: true, email: true })
   .partial().strict();
 export const REISSUE_REASONS = ['lost', 'destroyed', 'soiled', 'torn'] as const;
+/**
+ * `event` of a return: a returned license (erases the entry), a death reported by the family
+ * (erases it), or a lost license found after its reissue (再交付後に発見: the entry stays).
+ */
+export const RETURN_EVENTS = ['return', 'death', 'found_after_reissue'] as const;
 
 /**
  * One body for every case type (api-contract "Cases"): a registration carries the applicant and
  * the passer number; the later cases name the registrant and add their own fields — `changes`
  * (change: address, postal code, phone, email; rewrite: name, 本籍 and those), `reissueReason`,
- * `reason`, and for a return `event` (`return` or `death`, reported by the family).
+ * `reason`, and for a return `event` (`return`, `death` reported by the family, or
+ * `found_after_reissue` with the `licenseEdition` of the found license).
  */
 export const CreateCaseRequest = registry.register('CreateCaseRequest', z.strictObject({
   type: z.enum(CASE_TYPES),
@@ -39,7 +45,10 @@ export const CreateCaseRequest = registry.register('CreateCaseRequest', z.strict
   applicant: Applicant.optional().openapi({ description: 'required for a registration; for later cases, the applicant’s contact (and My Number on mynaportal)' }),
   changes: RewriteFields.optional().openapi({ description: 'change / rewrite: the new values' }),
   reissueReason: z.enum(REISSUE_REASONS).optional(),
-  event: z.enum(['return', 'death']).optional().openapi({ description: 'return: a returned license, or a death reported by the family' }),
+  event: z.enum(RETURN_EVENTS).optional().openapi({ description: 'return: a returned license, a death reported by the family, or a lost license '
+    + 'found after its reissue (再交付後に発見; the current license stays valid)' }),
+  licenseEdition: z.number().int().min(1).max(9999).optional().openapi({ description: 'return with event found_after_reissue: the edition of '
+    + 'the found license (an earlier edition replaced by a reissue; `licenseEdition` of the entry is the current one)' }),
   reason: z.string().trim().min(1).max(500).optional(),
   payment: z.strictObject({ method: z.enum(PAYMENT_METHODS) }),
   attachments: z.array(Attachment).max(10).optional(),
@@ -74,7 +83,14 @@ export const CreateCaseRequest = registry.register('CreateCaseRequest', z.strict
   } else if (body.changes !== undefined) issue(['changes'], `changes are not used by a ${body.type}`);
   if (body.type === 'reissue' && !body.reissueReason) issue(['reissueReason'], `reissueReason is required: ${REISSUE_REASONS.join(', ')}`);
   if ((body.type === 'deletion' || body.type === 'return') && !body.reason) issue(['reason'], '理由は必須です (reason is required)');
-  if (body.type === 'return' && !body.event) issue(['event'], 'event is required for a return: return or death');
+  if (body.type === 'return' && !body.event) issue(['event'], `event is required for a return: ${RETURN_EVENTS.join(', ')}`);
+  if (body.event === 'found_after_reissue' && body.type !== 'return') issue(['event'], 'found_after_reissue is an event of a return');
+  if (body.type === 'return' && body.event === 'found_after_reissue' && body.licenseEdition === undefined) {
+    issue(['licenseEdition'], '返納する免状の版を指定してください (licenseEdition of the found license is required)');
+  }
+  if (body.licenseEdition !== undefined && body.event !== 'found_after_reissue') {
+    issue(['licenseEdition'], 'licenseEdition is used by a return with event found_after_reissue only');
+  }
 }));
 export type CreateCaseBody = z.output<typeof CreateCaseRequest>;
 

@@ -87,6 +87,28 @@ describe('My Number vault', () => {
     await back.rotate(access);
   });
 
+  it('when a person is given a new 資格仮名ID (re-registration), then both links decrypt and lookups find the newest', async () => {
+    const n = canary();
+    const first = await vault.store(n, access);
+    const second = await vault.supersede(first.pseudonymId, access);
+    expect(second.created).toBe(true);
+    expect(second.pseudonymId).not.toBe(first.pseudonymId);
+    // A retry (or a concurrent re-registration) gets the same successor, never a third link.
+    expect(await vault.supersede(first.pseudonymId, access)).toEqual({ pseudonymId: second.pseudonymId, created: false });
+    expect(await vault.reveal(first.pseudonymId, access)).toBe(n);
+    expect(await vault.reveal(second.pseudonymId, access)).toBe(n);
+    expect(await vault.lookup(n, access)).toBe(second.pseudonymId);
+    expect(await vault.store(n, access)).toEqual({ pseudonymId: second.pseudonymId, created: false });
+    const third = await vault.supersede(second.pseudonymId, access);
+    expect(await vault.lookup(n, access)).toBe(third.pseudonymId);
+    const rows = await db.query<{ pseudonym_id: string; link_generation: number }>(
+      `SELECT pseudonym_id, link_generation FROM ${vaultSchema}.my_number_links WHERE blind_index = ? ORDER BY link_generation`,
+      { replacements: [vault.blindIndex(n)], type: QueryTypes.SELECT });
+    expect(rows).toEqual([{ pseudonym_id: first.pseudonymId, link_generation: 1 }, { pseudonym_id: second.pseudonymId, link_generation: 2 },
+      { pseudonym_id: third.pseudonymId, link_generation: 3 }]);
+    await expect(vault.supersede('00000000-0000-4000-8000-000000000000', access)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('when a number has a bad check digit, then the vault refuses it without echoing it', async () => {
     await expect(vault.store('123456789017', access)).rejects.toThrow(/not valid/);
     await expect(vault.store('123456789017', access)).rejects.not.toThrow(/123456789017/);
