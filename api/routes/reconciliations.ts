@@ -8,14 +8,16 @@ import { actorOf, requirePermission } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { readReconciliation, startReconciliation } from '../reconciliation/service';
+import { parseWith } from '../cases/schemas';
 import { UUID } from '../ids';
-
+import { StartReconciliationRequest } from './reconciliations-openapi';
 
 export function reconciliationRoutes(deps: ApiDeps): Router {
   const r = Router();
 
-  r.post('/api/v1/reconciliations', requirePermission('reconciliation:start'), async (_req, res) => {
+  r.post('/api/v1/reconciliations', requirePermission('reconciliation:start'), async (req, res) => {
     const actor = actorOf(res);
+    parseWith(StartReconciliationRequest, req.body ?? {});
     const { runId, started } = await startReconciliation(deps, actor.username);
     if (!started) throw new AppError('CONFLICT', 'a reconciliation run is already in progress', { runId });
     await deps.services.audit.append({ actor: actor.username, action: 'reconciliation.start', purpose: '登録事項の定期照合', targetType: 'reconciliation',
