@@ -30,8 +30,8 @@ export interface LicensePdfInput {
   issueDate: IsoDate;
   /** 再交付: the number of the reissue (1 for the first) and its date. */
   reissue?: { count: number; date: IsoDate };
-  /** PNG bytes of the credential QR code. */
-  qrPng?: Uint8Array;
+  /** The credential's QR code as modules, drawn as vector squares with a 4-module quiet zone. */
+  qr?: LicenseQr;
   /** Defaults to 国土交通大臣 (the issuer since April 2024). */
   issuer?: string;
   /** Path of ipamjm.ttf; found at run time when omitted (see findIpamjFont). */
@@ -39,6 +39,15 @@ export interface LicensePdfInput {
   /** PDF creation/modification date; set it for reproducible output. Defaults to now. */
   creationDate?: Date;
 }
+
+/** A QR symbol: `size` × `size` modules, row-major, 1 = dark (credential/qr.ts qrModules). */
+export interface LicenseQr {
+  size: number;
+  data: Uint8Array;
+}
+
+/** The quiet zone around a QR symbol, in modules (ISO/IEC 18004). */
+const QR_QUIET_ZONE = 4;
 
 export const DEFAULT_ISSUER = '国土交通大臣';
 /** The legal basis printed on the license. *Unconfirmed* wording; kept in one place. */
@@ -80,10 +89,7 @@ export async function renderLicensePdf(input: LicensePdfInput): Promise<Uint8Arr
   const page = doc.addPage([LICENSE_LAYOUT.page.width, LICENSE_LAYOUT.page.height]);
   drawFrame(page);
   drawFields(page, font, fields);
-  if (input.qrPng) {
-    const { x, y, size } = LICENSE_LAYOUT.qr;
-    page.drawImage(await doc.embedPng(input.qrPng), { x, y, width: size, height: size });
-  }
+  if (input.qr) drawQr(page, input.qr);
   return doc.save();
 }
 
@@ -162,6 +168,30 @@ function drawFields(page: PDFPage, font: PDFFont, fields: readonly TextField[]):
   const issuer = text('issuer')!;
   const issuerSize = fitSize(font, issuer, L.issuer.size, valueWidth);
   draw(issuer, L.rightX - font.widthOfTextAtSize(issuer, issuerSize), L.issuer.y, issuerSize);
+}
+
+/**
+ * The QR code as one filled path: each row's runs of dark modules become rectangles, so the
+ * symbol is exact at any print resolution (an embedded image would be resampled).
+ */
+function drawQr(page: PDFPage, qr: LicenseQr): void {
+  const { size, data } = qr;
+  if (!Number.isInteger(size) || size < 21 || data.length !== size * size) throw new RangeError('QR モジュールが不正です (malformed QR modules)');
+  const box = LICENSE_LAYOUT.qr;
+  const m = box.size / (size + 2 * QR_QUIET_ZONE); // module size in points
+  const parts: string[] = [];
+  for (let row = 0; row < size; row++) {
+    for (let col = 0; col < size; col++) {
+      if (!data[row * size + col]) continue;
+      let end = col;
+      while (end + 1 < size && data[row * size + end + 1]) end++;
+      // SVG path coordinates: y grows downwards from the path's origin (the box's top left).
+      const [px, py, w] = [(col + QR_QUIET_ZONE) * m, (row + QR_QUIET_ZONE) * m, (end - col + 1) * m];
+      parts.push(`M${px.toFixed(3)} ${py.toFixed(3)}h${w.toFixed(3)}v${m.toFixed(3)}h${(-w).toFixed(3)}z`);
+      col = end;
+    }
+  }
+  page.drawSvgPath(parts.join(''), { x: box.x, y: box.y + box.size, color: rgb(0, 0, 0), borderWidth: 0 });
 }
 
 /** Shrinks a long value (a long foreign name) to fit its line instead of running off the page. */

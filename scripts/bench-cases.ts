@@ -107,6 +107,9 @@ async function main() {
       await sleep(250);
     }
   })();
+  // MariaDB's own count of statements (all clients: API, worker, bots) — a figure per case below.
+  const statements = async () => Number((await db.query<{ Value: string }>(`SHOW GLOBAL STATUS LIKE 'Questions'`, { type: QueryTypes.SELECT }))[0].Value);
+  const statementsStart = await statements();
   let peakRss = 0;
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, rssMb(workerPid)); }, 500);
   const rssStart = rssMb(workerPid);
@@ -154,6 +157,7 @@ async function main() {
   const phase2End = Math.max(...phase2Ids.map((id) => completedAt.get(id)!));
   stop = true;
   clearInterval(rssTimer);
+  const statementsPerCase = (await statements() - statementsStart) / (2 * N);
   await Promise.all([reviewerBot, payerBot]);
 
   // Temporal's own count of state transitions per case workflow.
@@ -172,6 +176,7 @@ async function main() {
     `phase 1 end to end: ${N} cases in ${fmt((phase1End - t1) / 1000)} s → ${fmt(N / ((phase1End - t1) / 1000))} cases/s (bounded by the ${RATE}/s intake)`,
     `phase 2 end to end: ${N} cases in ${fmt((phase2End - t2) / 1000)} s → ${fmt(N / ((phase2End - t2) / 1000))} cases/s`,
     `state transitions per case: mean ${fmt(transitions.reduce((a, b) => a + b, 0) / transitions.length)}, max ${Math.max(...transitions)}; history events per case: mean ${fmt(events.reduce((a, b) => a + b, 0) / events.length)}`,
+    `SQL statements per case (all processes, bots included): ${fmt(statementsPerCase)}`,
     `worker RSS: start ${fmt(rssStart)} MB, peak ${fmt(peakRss)} MB`,
   ].join('\n');
   process.stdout.write(`${report}\n`);

@@ -211,7 +211,8 @@ start_infra() {
 NODE_PIDS=()
 start_node() { # name script [args...]
   local name=$1; shift
-  (cd "$ROOT" && exec node --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
+  # NODE_PROFILE_DIR=<dir>: V8 CPU profiles of every node service, written when it exits (for benchmarks).
+  (cd "$ROOT" && exec node ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$RUN_DIR/$name.pid"
   NODE_PIDS+=("$pid")
