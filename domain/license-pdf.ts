@@ -10,7 +10,7 @@
  * Output is reproducible: same input and `creationDate` → same bytes (pdf-lib's random font
  * suffix uses a fixed seed, and the document metadata is set here explicitly).
  */
-import { PDFDocument, PDFFont, PDFPage, rgb } from 'pdf-lib';
+import { PDFDocument, PDFFont, PDFPage, fill, popGraphicsState, pushGraphicsState, rectangle, rgb, setFillingRgbColor } from 'pdf-lib';
 import * as fontkit from '@pdf-lib/fontkit';
 import { formatJapaneseDate } from './era';
 import { assertGlyphsAvailable, findIpamjFont, subsetFontForText, type TextField } from './license-font';
@@ -171,27 +171,28 @@ function drawFields(page: PDFPage, font: PDFFont, fields: readonly TextField[]):
 }
 
 /**
- * The QR code as one filled path: each row's runs of dark modules become rectangles, so the
- * symbol is exact at any print resolution (an embedded image would be resampled).
+ * The QR code as filled rectangles, one per run of dark modules in a row (`re` operators and one
+ * `f`), so the symbol is exact at any print resolution (an embedded image would be resampled).
  */
 function drawQr(page: PDFPage, qr: LicenseQr): void {
   const { size, data } = qr;
   if (!Number.isInteger(size) || size < 21 || data.length !== size * size) throw new RangeError('QR モジュールが不正です (malformed QR modules)');
   const box = LICENSE_LAYOUT.qr;
   const m = box.size / (size + 2 * QR_QUIET_ZONE); // module size in points
-  const parts: string[] = [];
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  const ops = [pushGraphicsState(), setFillingRgbColor(0, 0, 0)];
   for (let row = 0; row < size; row++) {
+    const y = round(box.y + box.size - (row + QR_QUIET_ZONE + 1) * m); // rows run downwards from the top
     for (let col = 0; col < size; col++) {
       if (!data[row * size + col]) continue;
       let end = col;
       while (end + 1 < size && data[row * size + end + 1]) end++;
-      // SVG path coordinates: y grows downwards from the path's origin (the box's top left).
-      const [px, py, w] = [(col + QR_QUIET_ZONE) * m, (row + QR_QUIET_ZONE) * m, (end - col + 1) * m];
-      parts.push(`M${px.toFixed(3)} ${py.toFixed(3)}h${w.toFixed(3)}v${m.toFixed(3)}h${(-w).toFixed(3)}z`);
+      ops.push(rectangle(round(box.x + (col + QR_QUIET_ZONE) * m), y, round((end - col + 1) * m), round(m)));
       col = end;
     }
   }
-  page.drawSvgPath(parts.join(''), { x: box.x, y: box.y + box.size, color: rgb(0, 0, 0), borderWidth: 0 });
+  ops.push(fill(), popGraphicsState());
+  page.pushOperators(...ops);
 }
 
 /** Shrinks a long value (a long foreign name) to fit its line instead of running off the page. */

@@ -23,5 +23,5 @@ export WORKFLOW_BUNDLE_PATH=$ROOT/workflow-bundle.js
 start_node worker worker/main.ts
 start_node api api/main.ts
 wait_port 127.0.0.1 "$PORT" 60 API
-export WORKER_PID_FILE=$RUN_DIR/worker.pid API_URL=http://127.0.0.1:$PORT
+export RUN_DIR WORKER_PID_FILE=$RUN_DIR/worker.pid API_URL=http://127.0.0.1:$PORT
 cd "$ROOT" && npx tsx "scripts/bench-$what.ts" "$@"
