@@ -212,7 +212,10 @@ NODE_PIDS=()
 start_node() { # name script [args...]
   local name=$1; shift
   # NODE_PROFILE_DIR=<dir>: V8 CPU profiles of every node service, written when it exits (for benchmarks).
-  (cd "$ROOT" && exec node ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
+  local preload=()
+  # The worker: workflows without the SDK's per-promise stack-trace tracking (see the file).
+  [ "$name" = worker ] && preload=(--require "$ROOT/worker/workflow-threads.cjs")
+  (cd "$ROOT" && exec node ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} "${preload[@]}" --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$RUN_DIR/$name.pid"
   NODE_PIDS+=("$pid")
