@@ -6,7 +6,7 @@ const { builtinModules } = require('node:module');
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 const ioPackages = ['sequelize', 'mysql2', 'mysql2/*', 'bull', 'ioredis', 'nodemailer', 'pdf-lib', '@pdf-lib/*',
-  'express', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'subset-font', 'opossum'];
+  'express', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'harfbuzzjs', 'opossum'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.run/', 'coverage/', 'workflow-bundle.js', 'docker/'] },
@@ -38,7 +38,7 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
   },

@@ -21,7 +21,7 @@ import type { MyNumberVault } from '../db/vault';
 import { addBusinessDays } from '../domain/business-days';
 import { isDeceasedEntry, isEndedEntry, type ErasureState } from '../domain/erasure';
 import { todayInTokyo } from '../domain/iso-date';
-import { renderLicensePdf } from '../domain/license-pdf';
+import { renderLicensePdf, type LicenseQr } from '../domain/license-pdf';
 import { noticeText } from '../domain/notices';
 import type { Applicant } from '../domain/validation';
 import { TERMINAL_STATUSES, type CheckFindings } from '../workflows/case/model';
@@ -49,7 +49,7 @@ export interface CaseActivityDeps {
   /** Licenses rendered at once by one worker (default 2). */
   licenseRenderConcurrency?: number;
   /** PNG of the credential QR printed on the license, when the credential service is wired in. */
-  licenseQr?: (registrantId: string) => Promise<Uint8Array | undefined>;
+  licenseQr?: (registrantId: string) => Promise<LicenseQr | undefined>;
 }
 
 interface CaseRow {
@@ -485,11 +485,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       const documentId = derivedId(`license:${caseId}:${r.license_edition}`);
       const done = await deps.documents.meta(documentId);
       if (done) return { documentId, sha256: done.sha256 }; // a retry after the PDF was stored
-      const qrPng = deps.licenseQr ? await deps.licenseQr(registrantId) : undefined;
+      const qr = deps.licenseQr ? await deps.licenseQr(registrantId) : undefined;
       const bytes = await renderSlot(() => renderLicensePdf({
         licenseNumber: r.license_number, nameKanji: r.name_kanji, nameKana: r.name_kana, birthDate: r.birth_date,
         issueDate: r.reissued_on ?? r.issued, reissue: r.reissue_count > 0 && r.reissued_on ? { count: r.reissue_count, date: r.reissued_on } : undefined,
-        qrPng, creationDate: new Date(`${r.issued}T00:00:00+09:00`),
+        qr, creationDate: new Date(`${r.issued}T00:00:00+09:00`),
       }));
       const doc = await deps.documents.put({ documentId, kind: 'license_pdf',
         contentType: 'application/pdf', bytes, caseId, registrantId });

@@ -12,6 +12,7 @@ import { createSequelize, dbUrlParts } from '../db/connection';
 import { DocumentStore } from '../db/documents';
 import { MyNumberVault } from '../db/vault';
 import { credentialContext, CredentialError, issuePaperLicenseQr } from '../credential/service';
+import type { QrModules } from '../credential/qr';
 import { SYSTEM_ACTOR, type CaseActivityDeps } from './case';
 
 export interface Runtime extends CaseActivityDeps {
@@ -58,9 +59,9 @@ export function createRuntime(config: Config, opts: { logger?: Logger; queues?: 
 
 /** The QR printed on the paper license: a long-lived standard-profile credential (issue #7). */
 function paperQr(ctx: ReturnType<typeof credentialContext>) {
-  return async (registrantId: string): Promise<Uint8Array | undefined> => {
+  return async (registrantId: string): Promise<QrModules | undefined> => {
     try {
-      return (await issuePaperLicenseQr(ctx, { registrantId, actor: SYSTEM_ACTOR })).png;
+      return (await issuePaperLicenseQr(ctx, { registrantId, actor: SYSTEM_ACTOR })).modules;
     } catch (err) {
       if (err instanceof CredentialError && err.code === 'UNAVAILABLE') return undefined;
       throw err;

@@ -27,6 +27,20 @@ export function qrVersion(url: string): number {
   return QRCode.create(qrSegments(url), { errorCorrectionLevel: QR_ERROR_CORRECTION }).version;
 }
 
+/**
+ * The QR symbol as modules (row-major, 1 = dark, without the quiet zone), for drawing it as
+ * vector squares in a PDF: sharper in print than an image and no PNG to encode and decode.
+ */
+export interface QrModules {
+  size: number;
+  data: Uint8Array;
+}
+
+export function qrModules(url: string): QrModules {
+  const { modules } = QRCode.create(qrSegments(url), { errorCorrectionLevel: QR_ERROR_CORRECTION });
+  return { size: modules.size, data: Uint8Array.from(modules.data) };
+}
+
 /** A PNG of the QR code; `scale` pixels per module, with the standard 4-module quiet zone. */
 export async function qrPng(url: string, scale = 4): Promise<Uint8Array> {
   const png = await QRCode.toBuffer(qrSegments(url), { errorCorrectionLevel: QR_ERROR_CORRECTION, margin: 4, scale, type: 'png' });

@@ -14,7 +14,7 @@ import { dbUrlParts } from '../db/connection';
 import { credentialBytesFromText, toBase64Url, toHex } from './codec';
 import { buildCredential } from './cwt';
 import { signerFromConfig, type Signer } from './keys';
-import { credentialQrUrl, qrPng } from './qr';
+import { credentialQrUrl, qrModules, type QrModules } from './qr';
 import { findLicense, insertCredential, insertHolderLink, registrantOfHolderLink, statusIndexFor, statusOfIndex } from './repository';
 import { STATUS_LIST_ID, statusListCache, type SignedStatusList } from './status-list';
 import { checkCredential, type Jwks, type LicenseClaims, type Reason } from './verify-core';
@@ -142,14 +142,14 @@ export const jwks = (ctx: CredentialContext): Jwks => ctx.signer().jwks();
 
 /**
  * For the license-production activity: the QR code printed on the paper license (standard
- * profile, long-lived: CREDENTIAL_PAPER_TTL_DAYS), as a PNG for renderLicensePdf's `qrPng`.
+ * profile, long-lived: CREDENTIAL_PAPER_TTL_DAYS), as QR modules for renderLicensePdf's `qr`.
  * Throws CredentialError NOT_ACTIVE when the license is not active (do not retry that).
  */
 export async function issuePaperLicenseQr(ctx: CredentialContext, input: { registrantId: string; actor?: string; now?: number }):
-Promise<{ png: Uint8Array; credentialId: string; expiresAt: string; qrUrl: string }> {
+Promise<{ modules: QrModules; credentialId: string; expiresAt: string; qrUrl: string }> {
   const issued = await issueCredential(ctx, { registrantId: input.registrantId, profile: 'standard', purpose: 'paper',
     actor: input.actor ?? 'system', now: input.now });
-  return { png: await qrPng(issued.qrUrl, 4), credentialId: issued.credentialId, expiresAt: issued.expiresAt, qrUrl: issued.qrUrl };
+  return { modules: qrModules(issued.qrUrl), credentialId: issued.credentialId, expiresAt: issued.expiresAt, qrUrl: issued.qrUrl };
 }
 
 // --- the holder page's access ---

@@ -1,15 +1,17 @@
-// subset-font ships no types. tsconfig's "include" does not list domain/ (yet), so the
-// declaration is pulled in explicitly; drop this line once domain/ is included.
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference
-/// <reference path="./subset-font.d.ts" />
 /**
  * The font for the license (免状): IPAmj明朝, which covers the MJ character set (文字情報基盤)
  * used for 戸籍 names, including ideographic variation sequences (IVS).
  *
  * Why subset with HarfBuzz first: pdf-lib's own subsetting (`embedFont(…, { subset: true })`)
- * keeps the text extractable but draws most IPAmj glyphs blank (docs/domain.md). hb-subset via
- * the `subset-font` package keeps them, and the result is small enough (tens of KB) to embed
- * whole with `subset: false`.
+ * keeps the text extractable but draws most IPAmj glyphs blank (docs/domain.md). hb-subset
+ * (HarfBuzz compiled to WebAssembly, the `harfbuzzjs` package) keeps them, and the result is small
+ * enough (tens of KB) to embed whole with `subset: false`.
+ *
+ * Why our own few calls into harfbuzzjs rather than the `subset-font` wrapper: that wrapper copies
+ * the whole 46 MB font into WebAssembly memory and parses it again for every subset (~60 ms a
+ * license, the worker's largest single cost in bench:cases). Here the font is loaded into HarfBuzz
+ * once per process and kept as a face; a subset of it then takes ~5 ms. The subset options are
+ * the wrapper's defaults (all layout features kept, default flags), so the bytes are the same.
  *
  * Why check glyphs: a name printed with a missing glyph (blank or tofu) is a defective license,
  * and pdf-lib draws nothing for a character the font lacks, without an error. The check runs on
@@ -20,7 +22,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as fontkit from '@pdf-lib/fontkit';
 import type { Font } from '@pdf-lib/fontkit';
-import subsetFont from 'subset-font';
 import { splitCharacters } from './text';
 
 const FONT_FILE = 'ipamjm.ttf';
@@ -75,27 +76,106 @@ function listDir(dir: string): string[] {
   }
 }
 
-/** The font file (46 MB for IPAmj明朝) is read once per process, not once per license. */
-const fontCache = new Map<string, Promise<Buffer>>();
-function fontBytes(fontPath: string): Promise<Buffer> {
-  let bytes = fontCache.get(fontPath);
-  if (!bytes) {
-    bytes = readFile(fontPath);
-    bytes.catch(() => fontCache.delete(fontPath));
-    fontCache.set(fontPath, bytes);
+/** The part of HarfBuzz's C API (harfbuzz-subset.wasm) used here; pointers are wasm addresses. */
+interface HarfBuzz {
+  memory: { buffer: ArrayBuffer };
+  _initialize(): void;
+  malloc(size: number): number;
+  hb_blob_create(data: number, length: number, mode: number, userData: number, destroy: number): number;
+  hb_blob_destroy(blob: number): void;
+  hb_blob_get_data(blob: number, length: number): number;
+  hb_blob_get_length(blob: number): number;
+  hb_face_create(blob: number, index: number): number;
+  hb_face_destroy(face: number): void;
+  hb_face_reference_blob(face: number): number;
+  hb_set_add(set: number, codePoint: number): void;
+  hb_set_clear(set: number): void;
+  hb_set_invert(set: number): void;
+  hb_subset_input_create_or_fail(): number;
+  hb_subset_input_destroy(input: number): void;
+  hb_subset_input_set(input: number, which: number): number;
+  hb_subset_input_unicode_set(input: number): number;
+  hb_subset_or_fail(face: number, input: number): number;
+}
+
+/** Node's WebAssembly global (the project's TypeScript lib settings leave out its types). */
+const webAssembly = (globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array): Promise<{ instance: { exports: unknown } }> };
+}).WebAssembly;
+
+const HB_MEMORY_MODE_READONLY = 1;
+const HB_SUBSET_SETS_LAYOUT_FEATURE_TAG = 6;
+
+let harfBuzz: Promise<HarfBuzz> | undefined;
+function loadHarfBuzz(): Promise<HarfBuzz> {
+  harfBuzz ??= (async () => {
+    const wasm = await readFile(require.resolve('harfbuzzjs/dist/harfbuzz-subset.wasm'));
+    const { instance } = await webAssembly.instantiate(wasm);
+    const hb = instance.exports as unknown as HarfBuzz;
+    hb._initialize();
+    return hb;
+  })();
+  harfBuzz.catch(() => (harfBuzz = undefined));
+  return harfBuzz;
+}
+
+/**
+ * One HarfBuzz face per font file and process: the file is read and copied into WebAssembly
+ * memory once (never freed: the process renders licenses until it stops).
+ */
+const faces = new Map<string, Promise<number>>();
+function faceFor(fontPath: string): Promise<number> {
+  let face = faces.get(fontPath);
+  if (!face) {
+    face = (async () => {
+      const [hb, bytes] = await Promise.all([loadHarfBuzz(), readFile(fontPath)]);
+      const at = hb.malloc(bytes.byteLength);
+      if (at === 0) throw new Error('HarfBuzz could not allocate memory for the license font');
+      new Uint8Array(hb.memory.buffer).set(bytes, at);
+      const blob = hb.hb_blob_create(at, bytes.byteLength, HB_MEMORY_MODE_READONLY, 0, 0);
+      const created = hb.hb_face_create(blob, 0);
+      hb.hb_blob_destroy(blob); // the face holds its own reference
+      return created;
+    })();
+    face.catch(() => faces.delete(fontPath));
+    faces.set(fontPath, face);
   }
-  return bytes;
+  return face;
 }
 
 /**
  * Subsets the font to exactly `text` (variation selectors included, so the IVS table keeps the
- * sequences used) and returns the subset bytes with the parsed font.
+ * sequences used) and returns the subset bytes with the parsed font. Synchronous between the
+ * awaits, so concurrent callers never interleave inside HarfBuzz.
  */
 export async function subsetFontForText(fontPath: string, text: string): Promise<{ bytes: Uint8Array; font: Font }> {
-  const original = await fontBytes(fontPath);
-  const subset = await subsetFont(original, text, { targetFormat: 'sfnt' });
-  const bytes = new Uint8Array(subset.buffer, subset.byteOffset, subset.byteLength);
-  return { bytes, font: fontkit.create(subset) };
+  const [hb, face] = await Promise.all([loadHarfBuzz(), faceFor(fontPath)]);
+  const input = hb.hb_subset_input_create_or_fail();
+  if (input === 0) throw new Error('HarfBuzz could not create a subset input');
+  let subset = 0;
+  try {
+    const features = hb.hb_subset_input_set(input, HB_SUBSET_SETS_LAYOUT_FEATURE_TAG);
+    hb.hb_set_clear(features);
+    hb.hb_set_invert(features); // keep every layout feature (hb-subset --layout-features='*')
+    const unicodes = hb.hb_subset_input_unicode_set(input);
+    for (const c of text) hb.hb_set_add(unicodes, c.codePointAt(0)!);
+    subset = hb.hb_subset_or_fail(face, input);
+  } finally {
+    hb.hb_subset_input_destroy(input);
+  }
+  if (subset === 0) throw new Error('HarfBuzz could not subset the license font');
+  const blob = hb.hb_face_reference_blob(subset);
+  try {
+    const at = hb.hb_blob_get_data(blob, 0);
+    const length = hb.hb_blob_get_length(blob);
+    if (length === 0) throw new Error('HarfBuzz produced an empty subset of the license font');
+    // Copied out: the wasm memory is reused by the next subset (and may grow, detaching views).
+    const bytes = new Uint8Array(hb.memory.buffer, at, length).slice();
+    return { bytes, font: fontkit.create(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) };
+  } finally {
+    hb.hb_blob_destroy(blob);
+    hb.hb_face_destroy(subset);
+  }
 }
 
 /** Throws MissingGlyphError for the first character of any field that the font cannot draw. */

@@ -10,7 +10,7 @@
  * Output is reproducible: same input and `creationDate` → same bytes (pdf-lib's random font
  * suffix uses a fixed seed, and the document metadata is set here explicitly).
  */
-import { PDFDocument, PDFFont, PDFPage, rgb } from 'pdf-lib';
+import { PDFDocument, PDFFont, PDFPage, fill, popGraphicsState, pushGraphicsState, rectangle, rgb, setFillingRgbColor } from 'pdf-lib';
 import * as fontkit from '@pdf-lib/fontkit';
 import { formatJapaneseDate } from './era';
 import { assertGlyphsAvailable, findIpamjFont, subsetFontForText, type TextField } from './license-font';
@@ -30,8 +30,8 @@ export interface LicensePdfInput {
   issueDate: IsoDate;
   /** 再交付: the number of the reissue (1 for the first) and its date. */
   reissue?: { count: number; date: IsoDate };
-  /** PNG bytes of the credential QR code. */
-  qrPng?: Uint8Array;
+  /** The credential's QR code as modules, drawn as vector squares with a 4-module quiet zone. */
+  qr?: LicenseQr;
   /** Defaults to 国土交通大臣 (the issuer since April 2024). */
   issuer?: string;
   /** Path of ipamjm.ttf; found at run time when omitted (see findIpamjFont). */
@@ -39,6 +39,15 @@ export interface LicensePdfInput {
   /** PDF creation/modification date; set it for reproducible output. Defaults to now. */
   creationDate?: Date;
 }
+
+/** A QR symbol: `size` × `size` modules, row-major, 1 = dark (credential/qr.ts qrModules). */
+export interface LicenseQr {
+  size: number;
+  data: Uint8Array;
+}
+
+/** The quiet zone around a QR symbol, in modules (ISO/IEC 18004). */
+const QR_QUIET_ZONE = 4;
 
 export const DEFAULT_ISSUER = '国土交通大臣';
 /** The legal basis printed on the license. *Unconfirmed* wording; kept in one place. */
@@ -80,10 +89,7 @@ export async function renderLicensePdf(input: LicensePdfInput): Promise<Uint8Arr
   const page = doc.addPage([LICENSE_LAYOUT.page.width, LICENSE_LAYOUT.page.height]);
   drawFrame(page);
   drawFields(page, font, fields);
-  if (input.qrPng) {
-    const { x, y, size } = LICENSE_LAYOUT.qr;
-    page.drawImage(await doc.embedPng(input.qrPng), { x, y, width: size, height: size });
-  }
+  if (input.qr) drawQr(page, input.qr);
   return doc.save();
 }
 
@@ -162,6 +168,31 @@ function drawFields(page: PDFPage, font: PDFFont, fields: readonly TextField[]):
   const issuer = text('issuer')!;
   const issuerSize = fitSize(font, issuer, L.issuer.size, valueWidth);
   draw(issuer, L.rightX - font.widthOfTextAtSize(issuer, issuerSize), L.issuer.y, issuerSize);
+}
+
+/**
+ * The QR code as filled rectangles, one per run of dark modules in a row (`re` operators and one
+ * `f`), so the symbol is exact at any print resolution (an embedded image would be resampled).
+ */
+function drawQr(page: PDFPage, qr: LicenseQr): void {
+  const { size, data } = qr;
+  if (!Number.isInteger(size) || size < 21 || data.length !== size * size) throw new RangeError('QR モジュールが不正です (malformed QR modules)');
+  const box = LICENSE_LAYOUT.qr;
+  const m = box.size / (size + 2 * QR_QUIET_ZONE); // module size in points
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  const ops = [pushGraphicsState(), setFillingRgbColor(0, 0, 0)];
+  for (let row = 0; row < size; row++) {
+    const y = round(box.y + box.size - (row + QR_QUIET_ZONE + 1) * m); // rows run downwards from the top
+    for (let col = 0; col < size; col++) {
+      if (!data[row * size + col]) continue;
+      let end = col;
+      while (end + 1 < size && data[row * size + end + 1]) end++;
+      ops.push(rectangle(round(box.x + (col + QR_QUIET_ZONE) * m), y, round((end - col + 1) * m), round(m)));
+      col = end;
+    }
+  }
+  ops.push(fill(), popGraphicsState());
+  page.pushOperators(...ops);
 }
 
 /** Shrinks a long value (a long foreign name) to fit its line instead of running off the page. */

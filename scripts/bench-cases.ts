@@ -9,7 +9,8 @@
  * Run through scripts/bench.sh (npm run bench:cases), which starts its own services.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Connection, Client } from '@temporalio/client';
 import { accountsContext, addApiClient, addStaffAccount } from '../api/auth/accounts';
@@ -36,6 +37,33 @@ async function json(method: string, path: string, token?: string, body?: unknown
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
+
+/** The services whose CPU time the report splits per case (pid files of scripts/lib.sh). */
+const runDir = process.env.RUN_DIR ?? '.run/bench';
+const SERVICES: Record<string, string> = { worker: 'worker.pid', api: 'api.pid', temporal: 'temporal/temporal.pid', mariadb: 'mariadb/mariadbd.pid',
+  redis: 'redis/redis.pid', simulators: 'sim-*.pid', 'mail sink': 'mail-sink.pid' };
+
+function servicePids(): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [name, file] of Object.entries(SERVICES)) {
+    const files = file.includes('*') ? readdirSync(runDir).filter((f) => new RegExp(`^${file.replace('*', '.*')}$`).test(f)) : [file];
+    out.set(name, files.flatMap((f) => { try { return [Number(readFileSync(join(runDir, f), 'utf8').trim())]; } catch { return []; } }));
+  }
+  return out;
+}
+
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+const cpuByService = (pids: Map<string, number[]>) => new Map([...pids].map(([name, ps]) => [name, ps.reduce((a, p) => a + cpuSeconds(p), 0)]));
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -107,6 +135,11 @@ async function main() {
       await sleep(250);
     }
   })();
+  // MariaDB's own count of statements (all clients: API, worker, bots) — a figure per case below.
+  const statements = async () => Number((await db.query<{ Value: string }>(`SHOW GLOBAL STATUS LIKE 'Questions'`, { type: QueryTypes.SELECT }))[0].Value);
+  const statementsStart = await statements();
+  const pids = servicePids();
+  const cpuStart = cpuByService(pids);
   let peakRss = 0;
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, rssMb(workerPid)); }, 500);
   const rssStart = rssMb(workerPid);
@@ -154,6 +187,10 @@ async function main() {
   const phase2End = Math.max(...phase2Ids.map((id) => completedAt.get(id)!));
   stop = true;
   clearInterval(rssTimer);
+  const statementsPerCase = (await statements() - statementsStart) / (2 * N);
+  const cpuEnd = cpuByService(pids);
+  const cpuPerCase = [...cpuEnd].map(([name, end]) => `${name} ${(((end - cpuStart.get(name)!) * 1000) / (2 * N)).toFixed(0)}`);
+  const cpuTotal = [...cpuEnd].reduce((a, [name, end]) => a + (end - cpuStart.get(name)!), 0);
   await Promise.all([reviewerBot, payerBot]);
 
   // Temporal's own count of state transitions per case workflow.
@@ -172,6 +209,8 @@ async function main() {
     `phase 1 end to end: ${N} cases in ${fmt((phase1End - t1) / 1000)} s → ${fmt(N / ((phase1End - t1) / 1000))} cases/s (bounded by the ${RATE}/s intake)`,
     `phase 2 end to end: ${N} cases in ${fmt((phase2End - t2) / 1000)} s → ${fmt(N / ((phase2End - t2) / 1000))} cases/s`,
     `state transitions per case: mean ${fmt(transitions.reduce((a, b) => a + b, 0) / transitions.length)}, max ${Math.max(...transitions)}; history events per case: mean ${fmt(events.reduce((a, b) => a + b, 0) / events.length)}`,
+    `CPU ms per case by process: ${cpuPerCase.join(', ')} (total ${((cpuTotal * 1000) / (2 * N)).toFixed(0)} ms; 2 cores give 2,000 ms/s)`,
+    `SQL statements per case (all processes, bots included): ${fmt(statementsPerCase)}`,
     `worker RSS: start ${fmt(rssStart)} MB, peak ${fmt(peakRss)} MB`,
   ].join('\n');
   process.stdout.write(`${report}\n`);

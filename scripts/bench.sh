@@ -12,7 +12,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 stop_infra
-rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents"
+rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents" "$RUN_DIR/audit-checkpoints"
 export RESET_DB=1 LOG_LEVEL=${LOG_LEVEL:-warn} PORT=${PORT:-${P}3000}
 start_infra
 start_mail_sink
@@ -23,5 +23,5 @@ export WORKFLOW_BUNDLE_PATH=$ROOT/workflow-bundle.js
 start_node worker worker/main.ts
 start_node api api/main.ts
 wait_port 127.0.0.1 "$PORT" 60 API
-export WORKER_PID_FILE=$RUN_DIR/worker.pid API_URL=http://127.0.0.1:$PORT
+export RUN_DIR WORKER_PID_FILE=$RUN_DIR/worker.pid API_URL=http://127.0.0.1:$PORT
 cd "$ROOT" && npx tsx "scripts/bench-$what.ts" "$@"

@@ -211,7 +211,15 @@ start_infra() {
 NODE_PIDS=()
 start_node() { # name script [args...]
   local name=$1; shift
-  (cd "$ROOT" && exec node --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
+  # NODE_PROFILE_DIR=<dir>: V8 CPU profiles of every node service, written when it exits (for benchmarks).
+  local preload=()
+  # The worker: workflows without the SDK's per-promise stack-trace tracking (see the file).
+  [ "$name" = worker ] && preload=(--require "$ROOT/worker/workflow-threads.cjs")
+  # On one machine the API answers people and the worker works through a backlog: the worker gets
+  # the CPU the API leaves (WORKER_NICE, default 10; 0 to disable). Separate hosts need nothing.
+  local nice=()
+  [ "$name" = worker ] && [ "${WORKER_NICE:-10}" != 0 ] && nice=(nice -n "${WORKER_NICE:-10}")
+  (cd "$ROOT" && exec "${nice[@]}" node ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} "${preload[@]}" --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$RUN_DIR/$name.pid"
   NODE_PIDS+=("$pid")

@@ -30,6 +30,9 @@ if [ "${SKIP_STATIC:-}" != 1 ]; then # SKIP_STATIC=1: iterate on tests only (CI 
   npx tsc --noEmit -p credential/web/tsconfig.json || die "type check of the credential pages (DOM) failed"
 fi
 
+# Workflows run as in the worker process: without the SDK's promise stack-trace tracking
+# (worker/workflow-threads.cjs; tests/workflows/stack-traces.test.ts checks both modes).
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $ROOT/worker/workflow-threads.cjs"
 log "jest"
 set +e
 npx jest --runInBand --json --outputFile="$RUN_DIR/jest-result.json" "$@"

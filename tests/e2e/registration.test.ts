@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { call } from '../integration/auth-helpers';
+import { readLicenseQr } from '../helpers/license-qr';
 import {
   actors, claimAndDecide, fileCase, hasStatus, mailsTo, newPerson, registrationBody, startPipeline, until, waitForCase,
   type Actors, type Pipeline,
@@ -87,12 +88,16 @@ describe('registration case end to end', () => {
     expect(entry.body).toMatchObject({ licenseNumber: done.licenseNumber, passerNumber: person.passerNumber, qualificationStatus: 'active',
       nameKanji: person.applicant.nameKanji, honseki: '東京都', reissueCount: 0 });
     expect(JSON.stringify(entry.body)).not.toContain(person.myNumber);
-    // The digital credential of the new license verifies; the paper license carries its QR (an image in the PDF).
+    // The digital credential of the new license verifies; the paper license carries its QR.
     const cred = await call(p.url, 'GET', `/api/v1/registrants/${done.registrantId}/credential?profile=standard`, { token: a.reviewer });
     expect(cred.status).toBe(200);
     const verified = await call(p.url, 'POST', '/api/v1/verify', { body: { credential: cred.body.credential } });
     expect(verified.body).toMatchObject({ valid: true, license: expect.objectContaining({ licenseNumber: done.licenseNumber }) });
-    expect(bytes.includes(Buffer.from('/Subtype /Image'))).toBe(true);
+    // The paper license's QR code, read off the rasterised PDF, is a credential that verifies too.
+    const printed = readLicenseQr(bytes);
+    expect(printed).toMatch(/\/v#\d+$/);
+    const paperVerified = await call(p.url, 'POST', '/api/v1/verify', { body: { credential: printed } });
+    expect(paperVerified.body).toMatchObject({ valid: true, license: expect.objectContaining({ licenseNumber: done.licenseNumber }) });
     const search = await call(p.url, 'GET', `/api/v1/registrants?licenseNumber=${done.licenseNumber}`, { token: a.reviewer });
     expect(search.body.items).toEqual([expect.objectContaining({ registrantId: done.registrantId, nameKanji: '水＊　太＊' })]);
 

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { qrModules } from '../../credential/qr';
+import { readLicenseQr } from '../helpers/license-qr';
 import { LICENSE_LAYOUT, type LicensePdfInput, MissingGlyphError, renderLicensePdf } from '../../domain/license-pdf';
 
 const DPI = 300;
@@ -87,8 +88,9 @@ describe('renderLicensePdf (免状)', () => {
     expect(info).toMatch(/^CreationDate:.*2026/m);
   });
 
-  it('when rasterised at 300 dpi, then a PNG is produced and the name and QR regions are drawn', async () => {
-    const pdf = await renderToFile('page', { ...base, qrPng: testQrPng() });
+  it('when rasterised at 300 dpi, then a PNG is produced, the name is drawn and the printed QR code reads back', async () => {
+    const url = `https://kyusui.example.jp/v#${'0123456789'.repeat(40)}`;
+    const pdf = await renderToFile('page', { ...base, qr: qrModules(url) });
     execFileSync('pdftoppm', ['-r', String(DPI), '-png', '-f', '1', '-l', '1', '-singlefile', pdf, join(dir, 'page')]);
     expect(existsSync(join(dir, 'page.png'))).toBe(true);
 
@@ -97,6 +99,8 @@ describe('renderLicensePdf (免状)', () => {
     expect(dark(nameRow(img))).toBeGreaterThan(3000);
     const { x, y, size } = LICENSE_LAYOUT.qr;
     expect(dark(region(img, x, y, x + size, y + size))).toBeGreaterThan(10_000);
+    expect(readLicenseQr(readFileSync(pdf))).toBe(url);
+    expect(readLicenseQr(readFileSync(await renderToFile('no-qr', base)))).toBeNull();
     // Between the issuer and the QR code nothing is printed.
     expect(dark(region(img, 60, 200, 530, 225))).toBe(0);
   });
@@ -153,51 +157,3 @@ describe('renderLicensePdf (免状)', () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 });
-
-/** A 21×21-module QR-like pattern (finder squares + stripes) as an 8-bit grey PNG. */
-function testQrPng(): Uint8Array {
-  const modules = 21;
-  const scale = 4;
-  const size = modules * scale;
-  const finder = (mx: number, my: number) =>
-    [[0, 0], [14, 0], [0, 14]].some(([fx, fy]) => {
-      const [dx, dy] = [mx - fx!, my - fy!];
-      if (dx < 0 || dy < 0 || dx > 6 || dy > 6) return false;
-      return dx === 0 || dy === 0 || dx === 6 || dy === 6 || (dx >= 2 && dx <= 4 && dy >= 2 && dy <= 4);
-    });
-  const rows: number[] = [];
-  for (let y = 0; y < size; y++) {
-    rows.push(0); // filter type: none
-    for (let x = 0; x < size; x++) {
-      const [mx, my] = [Math.floor(x / scale), Math.floor(y / scale)];
-      rows.push(finder(mx, my) || (mx + my) % 3 === 0 ? 0 : 255);
-    }
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.from(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
