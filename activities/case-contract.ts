@@ -4,7 +4,14 @@
  */
 import type { CaseStatus, CheckFindings, PaymentMethod, ReviewDecision } from '../workflows/case/model';
 
-export interface RecordStatusInput { caseId: string; status: CaseStatus; seq: number; note?: string }
+export interface RecordStatusInput {
+  caseId: string;
+  status: CaseStatus;
+  seq: number;
+  note?: string;
+  /** Audited with the status change, in its transaction: exactly once (e.g. `case.registration_refused`). */
+  audit?: { action: 'case.registration_refused' };
+}
 export interface CaseRef { caseId: string }
 export interface OpenReviewTaskInput { caseId: string; taskId: string; kind: string; dueBusinessDays: number; findings: CheckFindings }
 export interface OpenReviewTaskResult { dueAt: string }
@@ -24,6 +31,8 @@ export interface SettlePaymentInput {
   amount?: number;
   externalRef?: string;
   actor?: string;
+  /** Why a refund is made, as told to the gateway (default `withdrawal`). */
+  reason?: 'withdrawal' | 'registration_refused';
 }
 export interface RegisterResult { registrantId: string; licenseNumber: string }
 export interface ProduceLicenseInput { caseId: string; registrantId: string }

@@ -242,7 +242,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
   }
 
   return {
-    async recordStatus({ caseId, status, seq, note }: RecordStatusInput) {
+    async recordStatus({ caseId, status, seq, note, audit: audited }: RecordStatusInput) {
       const info = workflowRun();
       await db.transaction(async (t) => {
         const [, inserted] = await db.query(
@@ -251,6 +251,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
         if (Number(inserted) === 1) {
           await db.query('UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?',
             { replacements: [status, sqlTime(), caseId], transaction: t });
+          // With the transition it records: a retried activity finds the row and audits nothing twice.
+          if (audited) {
+            await audit.append({ actor: SYSTEM_ACTOR, action: audited.action, purpose: '受理・登録の拒否（登録者ファイルの状態による）', targetType: 'case',
+              targetId: caseId, outcome: 'denied', detail: { status, reason: note ?? null } }, t);
+          }
         }
       });
     },
@@ -375,7 +380,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
       return { checkoutUrl: checkout.checkoutUrl };
     },
 
-    async settlePayment({ caseId, paymentId, outcome, amount, externalRef, actor }) {
+    async settlePayment({ caseId, paymentId, outcome, amount, externalRef, actor, reason }) {
       const [pay] = await db.query<{ status: string; method: string; amount: number; external_ref: string | null; category: string }>(
         'SELECT status, method, amount, external_ref, category FROM payments WHERE payment_id = ?',
         { replacements: [paymentId], type: QueryTypes.SELECT });
@@ -387,7 +392,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
         let refundRef: string | null = null;
         if (pay.method === 'online' && pay.external_ref) {
           try {
-            refundRef = (await deps.payments.refund({ paymentId: pay.external_ref, amount: refundAmount, reason: 'withdrawal',
+            refundRef = (await deps.payments.refund({ paymentId: pay.external_ref, amount: refundAmount, reason: reason ?? 'withdrawal',
               idempotencyKey: `refund:${paymentId}` })).refundId;
           } catch (err) {
             throw asFailure(err);
@@ -403,7 +408,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
               `refund:${paymentId}`, now, now, now], transaction: t });
           await db.query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE payment_id = ?", { replacements: [now, paymentId], transaction: t });
           await audit.append({ actor: actor ?? SYSTEM_ACTOR, action: 'payment.refund', purpose: '手数料の還付', targetType: 'payment',
-            targetId: paymentId, outcome: 'ok', detail: { caseId, amount: refundAmount } }, t);
+            targetId: paymentId, outcome: 'ok', detail: { caseId, amount: refundAmount, ...(reason ? { reason } : {}) } }, t);
         });
         return;
       }

@@ -9,6 +9,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { AuditLog } from '../db/audit';
 import { sqlTime } from '../db/connection';
+import { laterCaseRefusal } from '../domain/erasure';
 import { todayInTokyo } from '../domain/iso-date';
 
 export interface CaseForChange {
@@ -40,7 +41,7 @@ interface RegistrantRow {
 export const FOUND_AFTER_REISSUE = 'found_after_reissue';
 
 export class RegistryChangeError extends Error {
-  constructor(readonly code: 'REGISTRANT_NOT_FOUND' | 'REGISTRANT_ERASED' | 'EDITION_NOT_SUPERSEDED', message: string) {
+  constructor(readonly code: 'REGISTRANT_NOT_FOUND' | 'REGISTRANT_ERASED' | 'REGISTRANT_REVOKED' | 'EDITION_NOT_SUPERSEDED', message: string) {
     super(message);
   }
 }
@@ -56,7 +57,10 @@ export async function applyCaseToRegistry(db: Sequelize, audit: AuditLog, c: Cas
   const [done] = await db.query('SELECT 1 FROM registry_changes WHERE case_id = ? AND kind = ?',
     { replacements: [c.case_id, kind], type: QueryTypes.SELECT, transaction: t });
   if (done) return result; // applied by an earlier attempt
-  if (r.qualification_status === 'erased') throw new RegistryChangeError('REGISTRANT_ERASED', 'the entry has been erased');
+  // The entry changed after intake (erased by another case, revoked by a return order): refused.
+  const refusal = laterCaseRefusal(c.type, r.qualification_status);
+  if (refusal === 'registrant_erased') throw new RegistryChangeError('REGISTRANT_ERASED', 'the entry has been erased');
+  if (refusal === 'registrant_revoked') throw new RegistryChangeError('REGISTRANT_REVOKED', 'the license has been revoked: there is none to rewrite or reissue');
 
   const reason = typeof details.reason === 'string' ? details.reason : null;
   const today = todayInTokyo();

@@ -37,3 +37,18 @@ export function deceasedEntrySql(alias = 'r'): string {
   return `${alias}.qualification_status = 'erased' AND (LOWER(COALESCE(${alias}.erasure_event, '')) IN (${DECEASED_EVENTS.map((e) => `'${e}'`).join(', ')})
     OR COALESCE(${alias}.erasure_reason, '') REGEXP '${DECEASED_REASON_PATTERN}')`;
 }
+
+/**
+ * Whether an entry in this state (`registrants.qualification_status`) takes a later case of this
+ * type (変更, 書換え, 再交付, 削除, 返納), or the reason it does not. An erased entry (抹消) takes
+ * none: it has ended and is kept only as a record (a person who registers again gets a new entry).
+ * A revoked entry (取消し after a return order, 返納命令) has no valid license left to rewrite or
+ * reissue, but its contact data may still be corrected, it may be erased, and its license must be
+ * handed back. A suspended entry (停止) takes every case: the license stays, suspended.
+ * One rule for intake (409 `details.reason`) and for the registration step (the race between them).
+ */
+export function laterCaseRefusal(caseType: string, qualificationStatus: string): 'registrant_erased' | 'registrant_revoked' | null {
+  if (qualificationStatus === 'erased') return 'registrant_erased';
+  if (qualificationStatus === 'revoked' && (caseType === 'rewrite' || caseType === 'reissue')) return 'registrant_revoked';
+  return null;
+}

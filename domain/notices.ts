@@ -4,12 +4,20 @@
  * no personal data of the file: an email may be read by someone else.
  */
 export type NoticeKind =
-  | 'received' | 'returned_for_correction' | 'payment_requested' | 'completed' | 'rejected' | 'withdrawn' | 'failed';
+  | 'received' | 'returned_for_correction' | 'payment_requested' | 'completed' | 'rejected' | 'withdrawn' | 'failed'
+  /** The registration step refused an approved case (model.ts REGISTRATION_REFUSALS); a paid fee is refunded. */
+  | 'registration_refused';
 
 const FAILURE_REASONS: Record<string, string> = {
   payment_expired: '手数料のお支払いが期限までに確認できなかったため',
   correction_expired: '補正の期限までに再提出がなかったため',
   honseki_undeterminable: '本籍を確認できなかったため',
+  // The registration step's refusals (workflows/case/model.ts REGISTRATION_REFUSALS).
+  already_registered: 'すでに登録者ファイルに登録されているため',
+  deceased: '登録者ファイルに死亡等による抹消が記録されているため',
+  registrant_erased: '登録がすでに抹消されているため',
+  registrant_revoked: '免状の返納命令により資格が取り消されているため',
+  edition_not_superseded: '返納の対象の免状が再交付により効力を失った免状ではないため',
 };
 
 export interface NoticeText {
@@ -42,6 +50,10 @@ export function noticeText(kind: string, caseId: string, reason?: string, portal
     case 'withdrawn':
       return { subject: '【給水装置工事主任技術者免状】申請の取下げを受け付けました',
         body: `${head}\n申請の取下げを受け付けました。お支払い済みの手数料がある場合は返金します。${foot}` };
+    case 'registration_refused':
+      return { subject: '【給水装置工事主任技術者免状】申請の手続が終了しました',
+        body: `${head}\n審査の後、登録の時点で登録者ファイルの状態を確認したところ、申請のとおりに登録することができないため、` +
+          `申請の手続を終了しました。${why}\nお支払い済みの手数料がある場合は返金します。${foot}` };
     case 'failed':
       return { subject: '【給水装置工事主任技術者免状】申請の手続が終了しました',
         body: `${head}\n申請の手続を終了しました。${why}${foot}` };

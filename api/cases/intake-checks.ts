@@ -5,7 +5,7 @@
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { AppError } from '../errors';
-import { isDeceasedEntry, type ErasureState } from '../../domain/erasure';
+import { isDeceasedEntry, laterCaseRefusal, type ErasureState } from '../../domain/erasure';
 import { TERMINAL_STATUSES } from '../../workflows/case/model';
 
 /**
@@ -25,6 +25,24 @@ export async function refuseDeceasedRegistration(db: Sequelize, by: { pseudonymI
 }
 
 const refuse = (reason: string, message: string) => new AppError('CONFLICT', message, { reason });
+
+/**
+ * A later case (change, rewrite, reissue, deletion, return) for an entry whose state takes no case
+ * of that type (domain/erasure.ts): an erased entry (抹消) takes none, a revoked one (取消し after a
+ * return order) no rewrite or reissue. The registration step refuses the same when the entry
+ * changes after intake.
+ */
+export function refuseLaterCase(caseType: string, entry: { qualification_status: string }): void {
+  const reason = laterCaseRefusal(caseType, entry.qualification_status);
+  if (reason === 'registrant_erased') {
+    throw refuse(reason, '登録は抹消されています (the entry has been erased (抹消) and takes no further case; '
+      + 'a person who registers again gets a new entry)');
+  }
+  if (reason === 'registrant_revoked') {
+    throw refuse(reason, '免状は返納命令により取り消されています (the license has been revoked after a return order: '
+      + 'there is no license to rewrite or reissue)');
+  }
+}
 
 /**
  * A return of a lost license found after its reissue (再交付後に発見): the named edition must be an

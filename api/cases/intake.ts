@@ -7,7 +7,7 @@
  *   1. the My Number goes into the vault (the same person gets the same 資格仮名ID — the newest one
  *      when an earlier entry has ended: activities/case.ts gives a re-registration its own), and
  *      what no review could approve is refused (intake-checks.ts: a deceased person, a found
- *      license that was never replaced by a reissue),
+ *      license that was never replaced by a reissue, a later case for an erased entry),
  *   2. the case row is inserted — the unique (created_by, idempotency_key) decides a race,
  *   3. attachments are stored under IDs derived from the case,
  *   4. the workflow `case-<caseId>` is started (REJECT_DUPLICATE: never a second run).
@@ -23,7 +23,7 @@ import { sqlTime } from '../../db/connection';
 import { derivedId } from '../../db/documents';
 import { caseWorkflow } from '../../workflows';
 import type { CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
-import { checkFoundLicenseReturn, refuseDeceasedRegistration } from './intake-checks';
+import { checkFoundLicenseReturn, refuseDeceasedRegistration, refuseLaterCase } from './intake-checks';
 import type { CreateCaseBody } from './schemas';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -97,7 +97,8 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
     pseudonymId = myNumber ? (await services.vault.store(myNumber, { actor: actor.username, purpose, caseId })).pseudonymId : null;
     await refuseDeceasedRegistration(db, { pseudonymId, passerNumber: body.passerNumber });
   } else {
-    const [reg] = await db.query<{ registrant_id: string }>('SELECT registrant_id FROM registrants WHERE registrant_id = ?',
+    const [reg] = await db.query<{ registrant_id: string; qualification_status: string }>(
+      'SELECT registrant_id, qualification_status FROM registrants WHERE registrant_id = ?',
       { replacements: [body.registrantId], type: QueryTypes.SELECT });
     if (!reg) throw new AppError('NOT_FOUND', 'no such registrant');
     if (myNumber) {
@@ -106,6 +107,8 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
       if (own !== body.registrantId) throw new AppError('FORBIDDEN', 'the applicant is not this registrant');
       pseudonymId = own;
     }
+    // After the ownership check: whether someone else's entry has ended is not theirs to learn.
+    refuseLaterCase(body.type, reg);
     if (body.type === 'return' && body.event === 'found_after_reissue') await checkFoundLicenseReturn(db, reg.registrant_id, body.licenseEdition!);
   }
   const details = body.type === 'registration' ? { attachments: (body.attachments ?? []).length }

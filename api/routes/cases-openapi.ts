@@ -18,7 +18,9 @@ registry.registerPath({
   summary: 'File an application (受付); idempotent per caller and Idempotency-Key',
   request: { headers: z.object({ 'idempotency-key': z.string().max(128) }), body: json(CreateCaseRequest) },
   responses: { 201: { description: 'the case (the same one again for a repeated key and body)', ...json(CaseView.pick({ caseId: true, type: true, channel: true, status: true, createdAt: true })) },
-    400: error('invalid body: `details.issues` lists each field'), 409: error('the key was used with another body'), ...common },
+    400: error('invalid body: `details.issues` lists each field'), 409: error('the key was used with another body; or the registrant file refuses the case, named in `details.reason` '
+      + '(deceased, registrant_erased, registrant_revoked, and for a found license no_reissue, current_edition, unknown_edition, '
+      + 'not_reissued, handed_in, already_returned, return_in_progress)'), ...common },
 });
 registry.registerPath({ method: 'get', path: '/api/v1/cases/{caseId}', tags: ['cases'], security: BEARER, summary: 'A case, its history, task and payment',
   request: { params: caseId }, responses: { 200: { description: 'the case', ...json(CaseView) }, 404: error('no such case'), ...common } });

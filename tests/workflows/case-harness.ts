@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { execFile } from 'node:child_process';
@@ -21,6 +22,11 @@ export interface Script {
   honseki?: CheckFindings['honseki'][];
   reviewDueInMs?: number;
   registerDelayMs?: number;
+  /**
+   * Makes registerRegistrant fail with an ApplicationFailure of this type: a refusal
+   * (`nonRetryable`) or an outage; `times` limits it to the first attempts (default: every one).
+   */
+  registerFails?: { type: string; nonRetryable: boolean; times?: number };
   /** Slows notifyApplicant for one kind, so a test can act while the workflow waits on it. */
   notifyDelayMs?: Record<string, number>;
   /** Slows settlePayment for one outcome. */
@@ -51,6 +57,7 @@ export interface Calls { name: keyof CaseActivities; input: unknown }
 
 export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
   let honsekiCall = 0;
+  let registerCall = 0;
   const rec = <K extends keyof CaseActivities>(name: K, impl: CaseActivities[K]): CaseActivities[K] =>
     (async (input: never) => {
       calls.push({ name, input });
@@ -70,6 +77,10 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
     }),
     registerRegistrant: rec('registerRegistrant', async () => {
       await new Promise((r) => setTimeout(r, script.registerDelayMs ?? 0));
+      const fails = script.registerFails;
+      if (fails && registerCall++ < (fails.times ?? Infinity)) {
+        throw ApplicationFailure.create({ type: fails.type, message: `scripted ${fails.type}`, nonRetryable: fails.nonRetryable });
+      }
       return { registrantId: 'r-1', licenseNumber: '000123' };
     }),
     produceLicense: rec('produceLicense', async () => {

@@ -30,6 +30,8 @@ describe('case workflow replay', () => {
   it('when the saved histories are replayed on the current code, then none diverges', async () => {
     const saved = (await readdir(HISTORY_DIR)).filter((f) => f.endsWith('.json'));
     expect(saved.length).toBeGreaterThanOrEqual(9);
+    // The newest patch's branch (a refusal at registration, 'registering-business-failure') is among them.
+    expect(saved).toContain('case-registration-refused-v4.json');
     const { code, report } = await replay(HISTORY_DIR);
     expect(report.results.filter((r) => !r.ok)).toEqual([]);
     expect(report.results).toHaveLength(saved.length);

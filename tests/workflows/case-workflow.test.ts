@@ -2,7 +2,8 @@
  * Every branch of the case workflow with mocked activities, on the real Temporal dev server.
  * Run with RECORD_HISTORIES=1 to refresh the saved histories the replay test uses.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { caseStateQuery } from '../../workflows/case/messages';
 import { CaseHarness, Gate, maybeRecordHistory, waitForStatus, type Calls } from './case-harness';
 
 const h = new CaseHarness();
@@ -199,4 +200,65 @@ describe('case workflow', () => {
       await claimAndDecide(wf, 'reject', 'test');
       expect((await wf.result()).status).toBe('rejected');
     }));
+
+  describe('when the registration step fails', () => {
+    const payOnline = async (wf: Awaited<ReturnType<Parameters<Parameters<typeof h.run>[1]>[0]['start']>>) => {
+      await claimAndDecide(wf, 'approve');
+      const s = await waitForStatus(wf, 'awaiting_payment');
+      await wf.signal('paymentConfirmed', { paymentId: s.payment!.paymentId, amount: 2300, externalRef: 'gw-r' });
+      return s.payment!.paymentId;
+    };
+
+    it('when the registrant file refuses the case (the entry was erased after intake), then it ends rejected, the fee is refunded, the applicant told and the refusal audited', () =>
+      h.run({ registerFails: { type: 'REGISTRANT_ERASED', nonRetryable: true } }, async ({ start, calls }) => {
+        const wf = await start({ type: 'reissue' });
+        const paymentId = await payOnline(wf);
+        const out = await wf.result();
+        expect(out).toMatchObject({ status: 'rejected', registrantId: null, licenseNumber: null });
+        expect(statuses(calls)).toEqual(['received', 'identity_check', 'under_review', 'awaiting_payment', 'registering', 'rejected']);
+        expect(called(calls, 'recordStatus').at(-1)).toMatchObject({ status: 'rejected', note: 'registrant_erased',
+          audit: { action: 'case.registration_refused' } });
+        // Audited only with the refusal: no other transition asks for it.
+        expect(called(calls, 'recordStatus').filter((c) => c.audit)).toHaveLength(1);
+        expect(called(calls, 'settlePayment')).toEqual([
+          expect.objectContaining({ paymentId, outcome: 'paid' }),
+          expect.objectContaining({ paymentId, outcome: 'refunded', reason: 'registration_refused' })]);
+        expect(called(calls, 'registerRegistrant')).toHaveLength(1); // a refusal is not retried
+        expect(called(calls, 'produceLicense')).toHaveLength(0);
+        expect(called(calls, 'notifyApplicant').map((n) => [n.kind, n.reason])).toEqual([['received', undefined],
+          ['payment_requested', undefined], ['registration_refused', 'registrant_erased']]);
+        expect((await wf.query(caseStateQuery)).payment).toMatchObject({ paymentId, status: 'refunded' });
+        await maybeRecordHistory(wf, 'registration-refused', 'v4');
+      }));
+
+    it('when a case without a fee is refused, then it ends rejected with nothing to refund', () =>
+      h.run({ registerFails: { type: 'ALREADY_REGISTERED', nonRetryable: true } }, async ({ start, calls }) => {
+        const wf = await start({ settings: { reviewDueBusinessDays: 10, paymentExpiry: '1 hour', correctionExpiry: '1 hour', fee: 0 } });
+        await claimAndDecide(wf, 'approve');
+        expect((await wf.result()).status).toBe('rejected');
+        expect(called(calls, 'recordStatus').at(-1)).toMatchObject({ status: 'rejected', note: 'already_registered' });
+        expect(called(calls, 'createPayment')).toHaveLength(0);
+        expect(called(calls, 'settlePayment')).toHaveLength(0);
+        expect(called(calls, 'notifyApplicant').at(-1)).toMatchObject({ kind: 'registration_refused', reason: 'already_registered' });
+      }));
+
+    it('when the failure is an outage, then the step is retried and the case completes', () =>
+      h.run({ registerFails: { type: 'DATABASE_UNAVAILABLE', nonRetryable: false, times: 2 } }, async ({ start, calls }) => {
+        const wf = await start();
+        await payOnline(wf);
+        expect((await wf.result()).status).toBe('completed');
+        expect(called(calls, 'registerRegistrant')).toHaveLength(3);
+        expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['paid']);
+      }));
+
+    it('when a non-retryable failure is not a refusal of the registrant file, then the workflow fails for an operator and nothing is refunded', () =>
+      h.run({ registerFails: { type: 'REGISTRANT_NOT_FOUND', nonRetryable: true } }, async ({ start, calls }) => {
+        const wf = await start({ type: 'change' });
+        await payOnline(wf);
+        await expect(wf.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+        expect(statuses(calls).at(-1)).toBe('registering');
+        expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['paid']);
+        expect(called(calls, 'notifyApplicant').map((n) => n.kind)).not.toContain('registration_refused');
+      }));
+  });
 });

@@ -4,15 +4,15 @@
  * It carries no personal data: the applicant is the case ID; activities read the rest.
  */
 import {
-  ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, uuid4,
+  ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, uuid4,
 } from '@temporalio/workflow';
-import type { CaseActivities } from '../../activities/case-contract';
+import type { CaseActivities, RecordStatusInput } from '../../activities/case-contract';
 import {
   caseStateQuery, claimReviewUpdate, decideReviewUpdate, paymentConfirmedSignal, resubmitUpdate,
   revenueStampUpdate, withdrawUpdate, type DecisionInput, type PaymentConfirmedInput, type ResubmitInput, type WithdrawInput,
 } from './messages';
 import {
-  ACCEPTED_STATUSES, LICENSE_PRODUCING_TYPES, TERMINAL_STATUSES, type CaseOutcome, type CaseState, type CaseStatus, type CaseWorkflowInput,
+  ACCEPTED_STATUSES, LICENSE_PRODUCING_TYPES, REGISTRATION_REFUSALS, TERMINAL_STATUSES, type CaseOutcome, type CaseState, type CaseStatus, type CaseWorkflowInput,
   type CheckFindings,
 } from './model';
 import { CaseStatusKey, CaseTypeKey, ChannelKey } from './search-attributes';
@@ -49,12 +49,30 @@ export const PATCH_WITHDRAWN_AFTER_PAYMENT = 'withdrawn-after-payment-refund';
 export const PATCH_LATE_PAYMENT_REFUND = 'late-payment-refund';
 /** Cases started from this version on run their database steps as local activities. */
 export const PATCH_LOCAL_ACTIVITIES = 'local-activities';
+/**
+ * A business refusal of the registration step (REGISTRATION_REFUSALS) ends the case `rejected`
+ * with a refund, a notice and an audit entry; before, it failed the workflow in `registering`.
+ */
+export const PATCH_REGISTERING_BUSINESS_FAILURE = 'registering-business-failure';
 
 /** Ends the case early with a terminal status (caught at the top of the workflow). */
 class CaseEnded extends Error {
-  constructor(readonly status: CaseStatus, readonly note: string) {
+  /** `refused`: the registration step refused the case (see PATCH_REGISTERING_BUSINESS_FAILURE). */
+  constructor(readonly status: CaseStatus, readonly note: string, readonly refused = false) {
     super(note);
   }
+}
+
+/**
+ * The note of a business refusal by registerRegistrant, or undefined for any other failure. A
+ * regular activity's failure arrives as an ActivityFailure around the activity's own; a local
+ * activity's as the activity's own.
+ */
+function registrationRefusal(err: unknown): string | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (!(failure instanceof ApplicationFailure) || !failure.nonRetryable) return undefined;
+  const type = failure.type ?? '';
+  return Object.prototype.hasOwnProperty.call(REGISTRATION_REFUSALS, type) ? REGISTRATION_REFUSALS[type] : undefined;
 }
 
 export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcome> {
@@ -71,11 +89,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
   let resubmission: ResubmitInput | null = null;
   let decision: DecisionInput | null = null;
 
-  const setStatus = async (status: CaseStatus, note?: string) => {
+  const setStatus = async (status: CaseStatus, note?: string, audit?: RecordStatusInput['audit']) => {
     state.status = status;
     state.history.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}) });
     upsertSearchAttributes([{ key: CaseStatusKey, value: status }]);
-    await db.recordStatus({ caseId, status, seq: ++seq, note });
+    await db.recordStatus({ caseId, status, seq: ++seq, note, ...(audit ? { audit } : {}) });
   };
   const throwIfWithdrawn = () => {
     if (withdrawal) throw new CaseEnded('withdrawn', withdrawal.reason);
@@ -244,6 +262,22 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     if (withdrawal && patched(PATCH_WITHDRAWN_AFTER_PAYMENT)) throwIfWithdrawn();
   };
 
+  /**
+   * The registration step (受理 and 登録, one transaction). When the registrant file refuses it —
+   * the entry was erased, or the person registered or recorded as deceased, after intake — the case
+   * ends `rejected`; an outage is retried by the activity's policy, and anything else fails the
+   * workflow for an operator, as before.
+   */
+  const register = async () => {
+    try {
+      return await db.registerRegistrant(ref);
+    } catch (err) {
+      const refusal = registrationRefusal(err);
+      if (refusal && patched(PATCH_REGISTERING_BUSINESS_FAILURE)) throw new CaseEnded('rejected', refusal, true);
+      throw err;
+    }
+  };
+
   upsertSearchAttributes([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
   try {
     await setStatus('received');
@@ -266,7 +300,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     // before this change is a registration with a fee, for which both conditions hold as before.)
     if (settings.fee > 0) await collectPayment();
     await setStatus('registering');
-    const reg = await db.registerRegistrant(ref);
+    const reg = await register();
     Object.assign(state, { registrantId: reg.registrantId, licenseNumber: reg.licenseNumber });
     if (LICENSE_PRODUCING_TYPES.includes(input.type)) {
       await setStatus('producing_license');
@@ -282,8 +316,14 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
       await local.settlePayment({ caseId, paymentId: state.payment.paymentId, outcome: 'refunded', actor: (withdrawal as WithdrawInput | null)?.actor });
       state.payment.status = 'refunded';
     }
-    await setStatus(err.status, err.note);
-    await db.notifyApplicant({ caseId, kind: err.status, reason: err.note });
+    if (err.refused && state.payment?.status === 'paid') {
+      // Refused by the step that would have accepted it (受理): nothing was accepted, so the fee is
+      // refunded as on a withdrawal before acceptance (domain notes).
+      await local.settlePayment({ caseId, paymentId: state.payment.paymentId, outcome: 'refunded', reason: 'registration_refused' });
+      state.payment.status = 'refunded';
+    }
+    await setStatus(err.status, err.note, err.refused ? { action: 'case.registration_refused' } : undefined);
+    await db.notifyApplicant({ caseId, kind: err.refused ? 'registration_refused' : err.status, reason: err.note });
   }
   await refundLatePayments();
   return { caseId, status: state.status, registrantId: state.registrantId, licenseNumber: state.licenseNumber };

@@ -29,6 +29,22 @@ export const ACCEPTED_STATUSES: readonly CaseStatus[] = ['registering', 'produci
 
 export type ReviewDecision = 'approve' | 'reject' | 'return';
 
+/**
+ * The business refusals of the registration step (受理 and 登録): non-retryable failures of
+ * registerRegistrant that the registrant file's state decides — a race the intake checks could not
+ * see (the entry erased, the person registered or recorded as deceased meanwhile). Such a case
+ * ends `rejected` with the note given here, a paid fee is refunded and the applicant told.
+ * Any other failure (an outage, a missing case or entry, a bug) is not a refusal: it is retried,
+ * or fails the workflow for an operator, as before.
+ */
+export const REGISTRATION_REFUSALS: Readonly<Record<string, string>> = {
+  ALREADY_REGISTERED: 'already_registered',
+  DECEASED: 'deceased',
+  REGISTRANT_ERASED: 'registrant_erased',
+  REGISTRANT_REVOKED: 'registrant_revoked',
+  EDITION_NOT_SUPERSEDED: 'edition_not_superseded',
+};
+
 /** Case types whose completion issues a (new) license PDF; the others change the file only. */
 export const LICENSE_PRODUCING_TYPES: readonly CaseType[] = ['registration', 'rewrite', 'reissue'];
 
