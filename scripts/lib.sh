@@ -120,6 +120,7 @@ start_temporal() {
     --namespace "${TEMPORAL_NAMESPACE:-kyusui}" \
     --search-attribute CaseType=Keyword --search-attribute CaseStatus=Keyword --search-attribute Channel=Keyword \
     --ui-codec-endpoint "${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${PORT:-${P/1/}3000}/codec}" \
+    --dynamic-config-value system.enableActivityEagerExecution=true ${TEMPORAL_EXTRA_ARGS:-} \
     --log-level warn >"$LOG_DIR/temporal.log" 2>&1 &
   echo $! >"$dir/temporal.pid"
   wait_port 127.0.0.1 "$TEMPORAL_PORT" 90 Temporal
