@@ -154,6 +154,9 @@ const schema = z.object({
   INQUIRY_RESULT_RETENTION_DAYS: positiveInt.default(90),
   /** Seconds between the worker's purges of inquiry results past their retention. */
   INQUIRY_PURGE_INTERVAL_S: positiveInt.default(3600),
+  /** The orphan starter (worker/case-starter.ts): how often it looks, and how long a case may stay `received` first. */
+  CASE_STARTER_INTERVAL_S: positiveInt.default(60),
+  CASE_STARTER_GRACE_S: positiveInt.default(120),
 
   /** When the yearly reconciliation (定期照合) runs: a cron expression in RECONCILIATION_TIMEZONE (default 1 April, 03:00). */
   RECONCILIATION_CRON: z.string().regex(/^\S+(\s+\S+){4}$/, 'must be a five-field cron expression').default('0 3 1 4 *'),

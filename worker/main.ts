@@ -13,6 +13,8 @@ import { startJobConsumers } from './jobs';
 import { startAuditHousekeeping } from './audit-housekeeping';
 import { startInquiryPurge } from './inquiry-purge';
 import { ensureReconciliationSchedule, reconciliationDeps } from './reconciliation';
+import { startCaseStarter } from './case-starter';
+import { caseSettingsFrom } from '../api/services';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -27,11 +29,13 @@ async function main(): Promise<void> {
     reconciliation: reconciliationDeps(runtime, temporal, config) } });
   const housekeeping = startAuditHousekeeping(config, runtime.db, logger); // audit checkpoints and analysis (R6.7)
   const purge = startInquiryPurge(config, runtime.db, logger); // inquiry results past their retention (R4.6)
+  const starter = startCaseStarter(config, { db: runtime.db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE,
+    caseSettings: caseSettingsFrom(config), logger }); // cases whose intake was interrupted before their workflow started
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal once in-flight tasks have completed
   } finally {
-    await Promise.all([housekeeping.stop(), purge.stop()]);
+    await Promise.all([housekeeping.stop(), purge.stop(), starter.stop()]);
     await Promise.allSettled([jobs.close(), runtime.close(), connection.close(), temporal.connection.close()]);
     logger.info('worker stopped');
   }

@@ -14,17 +14,16 @@
  * A retry after a crash between 2 and 4 finds the row and starts the missing workflow.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes, UniqueConstraintError } from 'sequelize';
 import type { Actor } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { sqlTime } from '../../db/connection';
 import { derivedId } from '../../db/documents';
-import { caseWorkflow } from '../../workflows';
 import type { CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
 import { checkFoundLicenseReturn, refuseDeceasedRegistration, refuseLaterCase } from './intake-checks';
 import type { CreateCaseBody } from './schemas';
+import { startCaseWorkflow } from './start-workflow';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -147,14 +146,5 @@ export async function storeAttachments(deps: ApiDeps, caseId: string, attachment
 }
 
 export async function startWorkflow(deps: ApiDeps, caseId: string, type: CaseType, channel: Channel, paymentMethod: PaymentMethod) {
-  try {
-    await deps.temporal.workflow.start(caseWorkflow, {
-      workflowId: `case-${caseId}`,
-      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [{ caseId, type, channel, paymentMethod, settings: deps.services.caseSettings(type) }],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startCaseWorkflow(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, deps.services.caseSettings, { caseId, type, channel, paymentMethod });
 }

@@ -5,13 +5,13 @@
  * resumed reconciliation never files the same case twice. The workflow is started at once.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
 import type { AuditLog } from '../../db/audit';
 import { sqlTime } from '../../db/connection';
-import { caseWorkflow } from '../../workflows';
 import type { CaseSettings, CaseType } from '../../workflows/case/model';
 import { canonicalJson } from './intake';
+import { startCaseWorkflow } from './start-workflow';
 
 export interface SystemCaseDeps {
   db: Sequelize;
@@ -64,14 +64,8 @@ export async function fileSystemCase(deps: SystemCaseDeps, input: SystemCaseInpu
     row = (await find())!;
   }
   if (row.status === 'received') {
-    try {
-      await deps.temporal.workflow.start(caseWorkflow, {
-        workflowId: `case-${row.case_id}`, taskQueue: deps.taskQueue, workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ caseId: row.case_id, type: input.type, channel: 'system', paymentMethod: 'revenue_stamp', settings: deps.caseSettings(input.type) }],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await startCaseWorkflow(deps.temporal, deps.taskQueue, deps.caseSettings,
+      { caseId: row.case_id, type: input.type, channel: 'system', paymentMethod: 'revenue_stamp' });
   }
   return { caseId: row.case_id, created };
 }

@@ -1,0 +1,33 @@
+/**
+ * Starting a case's workflow, the one way every caller does it (intake, the system's own cases,
+ * the worker's orphan starter): workflow ID `case-<caseId>`, REJECT_DUPLICATE, so a second start of
+ * the same case — a retried request, a resumed reconciliation, the starter racing the API — is a
+ * no-op instead of a second workflow.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { caseWorkflow } from '../../workflows';
+import type { CaseSettings, CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
+
+export interface CaseStart {
+  caseId: string;
+  type: CaseType;
+  channel: Channel;
+  paymentMethod: PaymentMethod;
+}
+
+/** Starts the workflow; false when it had already been started. */
+export async function startCaseWorkflow(temporal: Client, taskQueue: string, settings: (type: CaseType) => CaseSettings,
+  c: CaseStart): Promise<boolean> {
+  try {
+    await temporal.workflow.start(caseWorkflow, {
+      workflowId: `case-${c.caseId}`,
+      taskQueue,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ caseId: c.caseId, type: c.type, channel: c.channel, paymentMethod: c.paymentMethod, settings: settings(c.type) }],
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}

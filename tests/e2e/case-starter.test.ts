@@ -1,0 +1,49 @@
+/**
+ * A crash between intake's commit and its workflow start (issue #4: "a crash at any point loses no
+ * case"): the case row is `received` with no workflow; the worker's starter finds it and starts it,
+ * once, and the case then runs as any other.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { intakeCase } from '../../api/cases/intake';
+import type { CreateCaseBody } from '../../api/cases/schemas';
+import { startOrphanedCases } from '../../worker/case-starter';
+import { createLogger } from '../../common/logger';
+import { actors, hasStatus, newPerson, registrationBody, startPipeline, waitForCase, type Actors, type Pipeline } from './pipeline';
+
+jest.setTimeout(120_000);
+
+describe('cases whose intake was interrupted', () => {
+  let p: Pipeline;
+  let a: Actors;
+  beforeAll(async () => {
+    p = await startPipeline();
+    a = await actors(p);
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('when the API dies after committing the case, then the starter starts its workflow once and the case proceeds', async () => {
+    const person = await newPerson(p);
+    // The API process "dies" at the workflow start: the row is committed, the start never happens.
+    const crashing = { workflow: { start: async () => { throw new Error('process killed'); } } } as unknown as Client;
+    const actor = { accountId: randomUUID(), username: `portal-${randomUUID().slice(0, 8)}`, role: 'portal' as const, kind: 'client' as const };
+    await expect(intakeCase({ ...p.deps, temporal: crashing }, actor, randomUUID(), registrationBody(person) as CreateCaseBody))
+      .rejects.toThrow('process killed');
+    const [row] = await p.deps.db.query<{ case_id: string }>('SELECT case_id FROM cases WHERE created_by = ?',
+      { replacements: [actor.username], type: 'SELECT' as never });
+    const caseId = row.case_id;
+    await expect(p.deps.temporal.workflow.getHandle(`case-${caseId}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    // Filed long ago (so that this pass touches no other test's case): the starter's cut-off is before 2001-06.
+    await p.deps.db.query("UPDATE cases SET created_at = '2001-01-01 00:00:00' WHERE case_id = ?", { replacements: [caseId] });
+    const deps = { db: p.deps.db, temporal: p.deps.temporal, taskQueue: p.config.TEMPORAL_TASK_QUEUE,
+      caseSettings: p.deps.services.caseSettings, logger: createLogger('starter', 'silent') };
+    expect(await startOrphanedCases(deps, new Date('2001-06-01T00:00:00Z'))).toBe(1);
+    expect(await startOrphanedCases(deps, new Date('2001-06-01T00:00:00Z'))).toBe(0); // already running: not again
+
+    const c = await waitForCase(p, a.reviewer, caseId, hasStatus('under_review'));
+    expect(c.history.map((h) => h.status)).toEqual(['received', 'identity_check', 'under_review']);
+  });
+});
