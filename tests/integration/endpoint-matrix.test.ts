@@ -42,10 +42,11 @@ const ENDPOINTS: Endpoint[] = [
 /** Open to every authenticated caller: the caller's own session. */
 const SELF_SERVICE = ['POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'POST /api/v1/auth/password'];
 /**
- * Checked by their own tests: the codec endpoint (staff-only on top of the permission), and
- * POST /api/v1/reconciliations (a 202 starts a real run; tests/reconciliation covers its roles).
+ * Checked by their own tests: the codec endpoint (staff-only on top of the permission) and its
+ * sign-out (tests/integration/codec*.test.ts), and POST /api/v1/reconciliations (a 202 starts a
+ * real run; tests/reconciliation covers its roles).
  */
-const OWN_TESTS = ['POST /codec/encode', 'POST /codec/decode'];
+const OWN_TESTS = ['POST /codec/encode', 'POST /codec/decode', 'POST /codec/logout'];
 
 const concrete = (path: string) => path.replace(/\{[^}]+\}/g, () => id());
 
