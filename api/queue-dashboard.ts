@@ -1,7 +1,10 @@
 /**
- * The Bull queue dashboard (mail, print, system jobs). Jobs carry no My Number, but they do carry
- * names and addresses, so the dashboard needs a staff bearer token of a supervisor or an admin in
+ * The Bull queue dashboard (mail, print, system jobs), for a supervisor or an admin bearer token in
  * every environment (issue #5); other callers get 401/403, and each 403 is audited.
+ * The admin sees no personal data (api-contract), and nothing here is personal: a job's data is
+ * IDs only (mail: a notice ID; print: a document and a case ID; system: a check ID), its result a
+ * flag, and its failure reason codes only (worker/jobs.ts `mailFailure` strips the SMTP reply,
+ * which quotes the address). Retrying or removing jobs is off (read-only mode).
  * Browsers do not send bearer tokens on their own: open it through a proxy or a header-setting
  * tool that adds `Authorization: Bearer <token>` (a session cookie would be a separate change).
  */
@@ -10,15 +13,14 @@ import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import type { Sequelize } from 'sequelize';
-import type { Role } from '../common/permissions';
+import { QUEUE_DASHBOARD_ROLES } from '../common/permissions';
 import type { Queues } from '../common/queues';
 import { QUEUE_NAMES } from '../common/queues';
 import { actorOf, authenticate } from './auth';
 import { auditedForbidden } from './auth/middleware';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
-/** Who may look at the queues (outside the permission table: the dashboard is not an API route). */
-export const QUEUE_DASHBOARD_ROLES: readonly Role[] = ['supervisor', 'admin'];
+export { QUEUE_DASHBOARD_ROLES };
 
 const staffOfDashboardRoles: RequestHandler = async (req, res, next) => {
   const actor = actorOf(res);

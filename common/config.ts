@@ -104,6 +104,11 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('kyusui'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('kyusui-cases'),
   TEMPORAL_UI_URL: url(['http', 'https']).default('http://127.0.0.1:18233'),
+  /**
+   * The codec endpoint as browsers reach it (`<API>/codec`); absent → http://127.0.0.1:PORT/codec.
+   * Decides the sign-in cookie: Secure on https, SameSite=Strict when on TEMPORAL_UI_URL's site.
+   */
+  TEMPORAL_UI_CODEC_ENDPOINT: url(['http', 'https']).optional(),
   /** Path of a prebuilt workflow bundle (production); absent → bundle from source at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 

@@ -76,12 +76,25 @@ export function permissionsOf(role: Role): Permission[] {
   return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can(role, p));
 }
 
+/**
+ * Who may open the queue dashboard `/admin/queues` (not an API route, so outside the table). The
+ * admin may: its jobs hold IDs only and their failures codes only (api/queue-dashboard.ts).
+ */
+export const QUEUE_DASHBOARD_ROLES: readonly Role[] = ['supervisor', 'admin'];
+
+/** Access decided outside the table, listed under it in the README. */
+export const ACCESS_OUTSIDE_THE_TABLE: readonly { what: string; allowed(role: Role): boolean }[] = [
+  { what: '`/admin/queues` — the queue dashboard (read-only; jobs hold IDs only, failures codes only: no personal data)',
+    allowed: (r) => QUEUE_DASHBOARD_ROLES.includes(r) },
+  { what: '`/codec` — decoded payloads in the Temporal UI (staff with `case:read`; bearer token or the codec sign-in)',
+    allowed: (r) => STAFF_ROLES.includes(r) && can(r, 'case:read') },
+];
+
 /** The table as a markdown grid (permissions down, roles across), for the README. */
 export function permissionTableMarkdown(): string {
   const header = `| permission | ${ROLES.join(' | ')} |`;
   const rule = `|---|${ROLES.map(() => ':-:').join('|')}|`;
-  const rows = (Object.entries(PERMISSIONS) as [Permission, string][]).map(
-    ([p, what]) => `| \`${p}\` — ${what} | ${ROLES.map((r) => (can(r, p) ? '✓' : '')).join(' | ')} |`,
-  );
-  return [header, rule, ...rows].join('\n');
+  const row = (what: string, allowed: (r: Role) => boolean) => `| ${what} | ${ROLES.map((r) => (allowed(r) ? '✓' : '')).join(' | ')} |`;
+  const rows = (Object.entries(PERMISSIONS) as [Permission, string][]).map(([p, what]) => row(`\`${p}\` — ${what}`, (r) => can(r, p)));
+  return [header, rule, ...rows, ...ACCESS_OUTSIDE_THE_TABLE.map((a) => row(a.what, a.allowed))].join('\n');
 }

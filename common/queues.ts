@@ -1,7 +1,8 @@
 /**
  * Bull queues (Redis): mail and print jobs leave the workflow as jobs, so a slow SMTP server or
  * printer never holds a workflow task. One set of queues per process, closed on shutdown.
- * Jobs carry references and rendered text, never the My Number.
+ * Jobs carry IDs only (the consumer reads the rest from the database): never the My Number, and
+ * nothing personal, since the queue dashboard shows jobs to the admin (api/queue-dashboard.ts).
  */
 import Queue from 'bull';
 

@@ -108,6 +108,9 @@ start_redis() {
   log "Redis on 127.0.0.1:$REDIS_PORT"
 }
 
+# The codec endpoint as browsers reach it: the same value for the dev server's UI and the API's config.
+codec_endpoint() { echo "${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${PORT:-${P/1/}3000}/codec}"; }
+
 start_temporal() {
   if [ -n "${TEMPORAL_ADDRESS:-}" ]; then log "Temporal: using TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"; return; fi
   local dir=$RUN_DIR/temporal
@@ -115,11 +118,15 @@ start_temporal() {
   ensure_temporal_cli
   mkdir -p "$dir"
   # The search attributes let staff filter cases in the UI; they never carry personal data.
+  # The UI calls our codec (api/routes/codec.ts) for every payload it shows. The dev server (CLI
+  # v1.5.1) sets only the codec's endpoint: it has no flag or variable for the UI's "include
+  # cross-origin credentials" (the UI server's codec.includeCredentials), so staff make that
+  # setting once per browser and sign in on <API>/codec/login (README "Temporal Web UI").
   "$TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$dir/temporal.db" --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --namespace "${TEMPORAL_NAMESPACE:-kyusui}" \
     --search-attribute CaseType=Keyword --search-attribute CaseStatus=Keyword --search-attribute Channel=Keyword \
-    --ui-codec-endpoint "${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${PORT:-${P/1/}3000}/codec}" \
+    --ui-codec-endpoint "$(codec_endpoint)" \
     --dynamic-config-value system.enableActivityEagerExecution=true ${TEMPORAL_EXTRA_ARGS:-} \
     --log-level warn >"$LOG_DIR/temporal.log" 2>&1 &
   echo $! >"$dir/temporal.pid"
@@ -179,6 +186,7 @@ export_service_env() {
   export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}
   export TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}
   export TEMPORAL_UI_URL=${TEMPORAL_UI_URL:-http://127.0.0.1:$TEMPORAL_UI_PORT}
+  TEMPORAL_UI_CODEC_ENDPOINT=$(codec_endpoint); export TEMPORAL_UI_CODEC_ENDPOINT
   export MAIL_SINK_SMTP_PORT=${MAIL_SINK_SMTP_PORT:-${P}1025}
   export MAIL_SINK_HTTP_PORT=${MAIL_SINK_HTTP_PORT:-${P}8025}
   export SMTP_URL=${SMTP_URL:-smtp://127.0.0.1:$MAIL_SINK_SMTP_PORT}

@@ -29,6 +29,7 @@ cat <<INFO
   API            http://127.0.0.1:$PORT        (health: /healthz, /readyz)
   OpenAPI        http://127.0.0.1:$PORT/openapi.json
   Temporal UI    $TEMPORAL_UI_URL/namespaces/${TEMPORAL_NAMESPACE:-kyusui}/workflows
+  Codec sign-in  http://127.0.0.1:$PORT/codec/login  (staff: decoded histories in the Temporal UI)
   Queues         http://127.0.0.1:$PORT/admin/queues
   Mail sink      http://127.0.0.1:$MAIL_SINK_HTTP_PORT  (SMTP $SMTP_URL)
   住基ネット sim   $JUKI_SIM_URL

@@ -6,6 +6,8 @@
  *   (exponential backoff) and the notice says `failed` only when Bull gives up.
  * - print: a job holds a document ID; the PDF is read back (hash checked) and handed to the print
  *   spool directory, from where the print room's printer takes it.
+ * Jobs hold IDs only, and what a job returns or fails with is free of personal data too: the queue
+ * dashboard shows all of it to the admin, who sees no personal data (api/queue-dashboard.ts).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +29,20 @@ export interface JobDeps {
   printSpoolDir: string;
 }
 
+/**
+ * The error a failed send leaves in Bull and in the log. nodemailer's message quotes the SMTP
+ * server's reply, which usually echoes the recipient's address ("550 5.1.1 <taro@example.jp>:
+ * Recipient address rejected"); only nodemailer's error code, the reply code and the SMTP command
+ * remain, which is what an operator needs to tell a bad address from a server that is down.
+ */
+export function mailFailure(err: unknown): Error {
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; command?: unknown };
+  const code = typeof e.code === 'string' && /^[A-Z_]{1,32}$/.test(e.code) ? e.code : 'ESEND';
+  const reply = typeof e.responseCode === 'number' ? ` ${e.responseCode}` : '';
+  const command = typeof e.command === 'string' && /^[A-Z ]{1,24}$/.test(e.command) ? ` at ${e.command}` : '';
+  return new Error(`mail not sent: ${code}${reply}${command}`);
+}
+
 export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
   const { db, logger } = deps;
   const transport = nodemailer.createTransport(deps.smtpUrl);
@@ -41,7 +57,7 @@ export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
     const applicant = (typeof n.applicant === 'string' ? JSON.parse(n.applicant) : n.applicant) as { email?: string };
     if (!applicant.email) return { skipped: true };
     await transport.sendMail({ from: deps.mailFrom, to: applicant.email, subject: n.subject, text: n.body,
-      messageId: `<${n.notice_id}@kyusui.example.go.jp>` });
+      messageId: `<${n.notice_id}@kyusui.example.go.jp>` }).catch((err: unknown) => { throw mailFailure(err); });
     await db.query("UPDATE notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
     return { sent: true };
   });
@@ -52,7 +68,8 @@ export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
          FROM registrant_notices n JOIN registrants r ON r.registrant_id = n.registrant_id WHERE n.notice_id = ?`,
       { replacements: [noticeId], type: QueryTypes.SELECT });
     if (!n || n.mail_status === 'sent' || !n.email) return { skipped: true };
-    await transport.sendMail({ from: deps.mailFrom, to: n.email, subject: n.subject, text: n.body, messageId: `<${n.notice_id}@kyusui.example.go.jp>` });
+    await transport.sendMail({ from: deps.mailFrom, to: n.email, subject: n.subject, text: n.body, messageId: `<${n.notice_id}@kyusui.example.go.jp>` })
+      .catch((err: unknown) => { throw mailFailure(err); });
     await db.query("UPDATE registrant_notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
     return { sent: true };
   }

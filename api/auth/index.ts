@@ -6,11 +6,13 @@
 import type { Express, Request } from 'express';
 import type { ApiDeps } from '../deps';
 import { accountsContext } from './accounts';
+import { codecSessionRoutes } from './codec-session';
 import { authenticate } from './middleware';
 import { LOGIN_RATE_LIMIT, rateLimit, type RateLimitOptions } from './rate-limit';
 import { protectedAuthRoutes, publicAuthRoutes } from './routes';
 
 export { actorOf, authenticate, requirePermission } from './middleware';
+export { authenticateCodecCaller } from './codec-session';
 export type { Actor } from './tokens';
 export { BEARER } from './openapi';
 
@@ -35,11 +37,14 @@ export interface MountAuthOptions {
   rateLimit?: RateLimitOptions;
 }
 
-export function mountAuth(app: Express, deps: Pick<ApiDeps, 'config' | 'db'>, opts: MountAuthOptions = {}): void {
+export function mountAuth(app: Express, deps: Pick<ApiDeps, 'config' | 'db'> & Partial<Pick<ApiDeps, 'logger'>>,
+  opts: MountAuthOptions = {}): void {
   const ctx = accountsContext(deps.config, deps.db);
   const limiter = rateLimit(opts.rateLimit ?? LOGIN_RATE_LIMIT);
   const auth = authenticate(deps);
   app.use(publicAuthRoutes(ctx, limiter));
+  // The Temporal UI codec's own sign-in page (a cookie for /codec only), on the same limiter.
+  app.use(codecSessionRoutes(ctx, limiter, deps));
   // Unknown /api/v1 paths also answer 401 to a caller without a token: no route map for strangers.
   app.use('/api/v1', (req, res, next) => (isPublic(req) ? next() : auth(req, res, next)));
   app.use(protectedAuthRoutes(ctx, limiter));

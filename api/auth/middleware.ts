@@ -13,7 +13,7 @@ import type { Sequelize } from 'sequelize';
 import { can, type Permission } from '../../common/permissions';
 import { AuditLog } from '../../db/audit';
 import { AppError } from '../errors';
-import { sha256Hex } from './secrets';
+import { CODEC_TOKEN_PREFIX, sha256Hex } from './secrets';
 import { resolveToken, type Actor } from './tokens';
 
 declare global {
@@ -39,6 +39,11 @@ export function authenticate(deps: { db: Sequelize }): RequestHandler {
     if (!match) {
       res.set('WWW-Authenticate', 'Bearer');
       return next(new AppError('UNAUTHENTICATED', 'a bearer token is required'));
+    }
+    // A codec sign-in (cookie) is for /codec only: never a key to the rest of the API.
+    if (match[1].startsWith(CODEC_TOKEN_PREFIX)) {
+      res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      return next(new AppError('UNAUTHENTICATED', 'a codec sign-in is not an API token'));
     }
     const tokenHash = sha256Hex(match[1]);
     const actor = await resolveToken(deps.db, tokenHash);

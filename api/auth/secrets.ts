@@ -35,10 +35,13 @@ export async function burnVerification(secret: string): Promise<void> {
   await verifySecret(await dummyHash, secret);
 }
 
-const TOKEN_PREFIX = 'kys_'; // lets secret scanners recognise a leaked token
+/** Prefixes let secret scanners recognise a leaked token, and tell an API token from a codec sign-in. */
+export const TOKEN_PREFIX = 'kys_';
+/** A sign-in of the Temporal UI's codec (cookie): valid on /codec only, never as a bearer token. */
+export const CODEC_TOKEN_PREFIX = 'kyc_';
 
-export function newOpaqueToken(): string {
-  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+export function newOpaqueToken(prefix = TOKEN_PREFIX): string {
+  return prefix + randomBytes(32).toString('base64url');
 }
 
 export function sha256Hex(value: string): string {

@@ -16,7 +16,7 @@ import { AppError } from '../errors';
 import type { AccountsContext } from './accounts';
 import { assertAcceptablePassword } from './accounts';
 import { findAccount, updateAccount, type AccountRow } from './accounts-repo';
-import { burnVerification, checkTotp, decryptTotpSecret, hashSecret, verifySecret } from './secrets';
+import { CODEC_TOKEN_PREFIX, TOKEN_PREFIX, burnVerification, checkTotp, decryptTotpSecret, hashSecret, verifySecret } from './secrets';
 import { CLIENT_TOKEN_TTL_MS, STAFF_TOKEN_TTL_MS, issueToken, revokeAllTokens, revokeToken, type Actor, type TokenGrant } from './tokens';
 
 export const MAX_FAILED_LOGINS = 5;
@@ -25,10 +25,22 @@ export const LOGIN_FAILED_MESSAGE = 'login failed: the credentials are wrong, or
 
 const PURPOSE = 'authentication (R6.5)';
 
-async function refuse(ctx: AccountsContext, action: string, a: AccountRow | null, reason: string, ip: string,
+/**
+ * Where a person signs in: the API (a bearer token) or the Temporal UI's codec (a cookie that
+ * only /codec accepts, api/auth/codec-session.ts). Both take the same checks; the audit entries
+ * of a codec sign-in say `via: "codec"`.
+ */
+export type SignInChannel = 'api' | 'codec';
+const TOKEN_PREFIX_OF: Record<SignInChannel, string> = { api: TOKEN_PREFIX, codec: CODEC_TOKEN_PREFIX };
+
+/** What an audit entry of an attempt records about its origin. */
+type Where = { ip: string; via?: SignInChannel };
+const whereOf = (ip: string, via: SignInChannel = 'api'): Where => (via === 'api' ? { ip } : { ip, via });
+
+async function refuse(ctx: AccountsContext, action: string, a: AccountRow | null, reason: string, where: Where,
   error = new AppError('UNAUTHENTICATED', LOGIN_FAILED_MESSAGE)): Promise<never> {
   await ctx.audit.append({ actor: a?.username ?? 'anonymous', action, purpose: PURPOSE, targetType: a ? 'account' : undefined,
-    targetId: a?.account_id, outcome: 'denied', detail: { reason, ip } });
+    targetId: a?.account_id, outcome: 'denied', detail: { reason, ...where } });
   throw error;
 }
 
@@ -59,24 +71,25 @@ async function checkFactors(ctx: AccountsContext, a: AccountRow, password: strin
   return { reason: checkTotp(secret, otp, null) === null ? 'bad_otp' : 'otp_replayed' };
 }
 
-export interface LoginInput { username: string; password: string; otp?: string; ip: string }
+export interface LoginInput { username: string; password: string; otp?: string; ip: string; via?: SignInChannel }
 
-/** Staff login: password and TOTP (R6.5 "strong second factor"). */
+/** Staff login: password and TOTP (R6.5 "strong second factor"), for the API or the codec (`via`). */
 export async function loginStaff(ctx: AccountsContext, input: LoginInput): Promise<TokenGrant & { passwordChangeRequired: boolean }> {
+  const where = whereOf(input.ip, input.via);
   const a = await findAccount(ctx.db, input.username.trim().toLowerCase());
   if (!a || a.kind !== 'staff') {
     await burnVerification(input.password);
-    return refuse(ctx, 'auth.login', null, a ? 'not_a_person' : 'unknown_user', input.ip);
+    return refuse(ctx, 'auth.login', null, a ? 'not_a_person' : 'unknown_user', where);
   }
   const blocked = a.status !== 'active' ? 'disabled' : a.locked_until && a.locked_until > new Date() ? 'locked' : null;
   if (blocked) {
     await burnVerification(input.password);
-    return refuse(ctx, 'auth.login', a, blocked, input.ip);
+    return refuse(ctx, 'auth.login', a, blocked, where);
   }
   const factors = await checkFactors(ctx, a, input.password, input.otp);
   if ('reason' in factors) {
     await countFailure(ctx, a, input.ip);
-    return refuse(ctx, 'auth.login', a, factors.reason, input.ip);
+    return refuse(ctx, 'auth.login', a, factors.reason, where);
   }
   const grant = await ctx.db.transaction(async (t: Transaction) => {
     // The step guard makes a code single-use even against a parallel login with the same code.
@@ -85,12 +98,12 @@ export async function loginStaff(ctx: AccountsContext, input: LoginInput): Promi
         WHERE account_id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)`,
       { replacements: [sqlTime(), factors.step, sqlTime(), a.account_id, factors.step], type: QueryTypes.UPDATE, transaction: t });
     if (changed !== 1) return null;
-    const issued = await issueToken(ctx.db, a.account_id, STAFF_TOKEN_TTL_MS, t);
+    const issued = await issueToken(ctx.db, a.account_id, STAFF_TOKEN_TTL_MS, t, TOKEN_PREFIX_OF[input.via ?? 'api']);
     await ctx.audit.append({ actor: a.username, action: 'auth.login', purpose: PURPOSE, targetType: 'account',
-      targetId: a.account_id, outcome: 'ok', detail: { ip: input.ip } }, t);
+      targetId: a.account_id, outcome: 'ok', detail: where }, t);
     return issued;
   });
-  if (!grant) return refuse(ctx, 'auth.login', a, 'otp_replayed', input.ip);
+  if (!grant) return refuse(ctx, 'auth.login', a, 'otp_replayed', where);
   return { ...grant, passwordChangeRequired: Number(a.must_change_password) === 1 };
 }
 
@@ -100,10 +113,10 @@ export async function issueClientToken(ctx: AccountsContext, input: { clientId: 
   const a = await findAccount(ctx.db, input.clientId.trim().toLowerCase());
   if (!a || a.kind !== 'client') {
     await burnVerification(input.clientSecret);
-    return refuse(ctx, 'auth.token', null, 'unknown_client', input.ip);
+    return refuse(ctx, 'auth.token', null, 'unknown_client', { ip: input.ip });
   }
-  if (!(await verifySecret(a.password_hash, input.clientSecret))) return refuse(ctx, 'auth.token', a, 'bad_secret', input.ip);
-  if (a.status !== 'active') return refuse(ctx, 'auth.token', a, 'disabled', input.ip);
+  if (!(await verifySecret(a.password_hash, input.clientSecret))) return refuse(ctx, 'auth.token', a, 'bad_secret', { ip: input.ip });
+  if (a.status !== 'active') return refuse(ctx, 'auth.token', a, 'disabled', { ip: input.ip });
   return ctx.db.transaction(async (t) => {
     const issued = await issueToken(ctx.db, a.account_id, CLIENT_TOKEN_TTL_MS, t);
     await ctx.audit.append({ actor: a.username, action: 'auth.token', purpose: PURPOSE, targetType: 'account',
@@ -112,11 +125,11 @@ export async function issueClientToken(ctx: AccountsContext, input: { clientId: 
   });
 }
 
-export async function logout(ctx: AccountsContext, actor: Actor, tokenHash: string, ip: string): Promise<void> {
+export async function logout(ctx: AccountsContext, actor: Actor, tokenHash: string, ip: string, via?: SignInChannel): Promise<void> {
   await ctx.db.transaction(async (t) => {
     await revokeToken(ctx.db, tokenHash, t);
     await ctx.audit.append({ actor: actor.username, action: 'auth.logout', purpose: PURPOSE, targetType: 'account',
-      targetId: actor.accountId, outcome: 'ok', detail: { ip } }, t);
+      targetId: actor.accountId, outcome: 'ok', detail: whereOf(ip, via) }, t);
   });
 }
 
@@ -128,7 +141,7 @@ export async function changePassword(ctx: AccountsContext, actor: Actor, input: 
   if (!(await verifySecret(a.password_hash, input.currentPassword))) {
     await countFailure(ctx, a, ip);
     // 403, not 401: the caller's token is fine, only the confirmation failed.
-    return refuse(ctx, 'auth.password_change', a, 'bad_password', ip, new AppError('FORBIDDEN', 'the current password is wrong'));
+    return refuse(ctx, 'auth.password_change', a, 'bad_password', { ip }, new AppError('FORBIDDEN', 'the current password is wrong'));
   }
   assertAcceptablePassword(input.newPassword, a.username);
   const passwordHash = await hashSecret(input.newPassword);

@@ -29,8 +29,9 @@ export interface TokenGrant {
   expiresAt: string;
 }
 
-export async function issueToken(db: Sequelize, accountId: string, ttlMs: number, t?: Transaction): Promise<TokenGrant> {
-  const accessToken = newOpaqueToken();
+/** @param prefix TOKEN_PREFIX for an API token, CODEC_TOKEN_PREFIX for a codec sign-in (secrets.ts) */
+export async function issueToken(db: Sequelize, accountId: string, ttlMs: number, t?: Transaction, prefix?: string): Promise<TokenGrant> {
+  const accessToken = newOpaqueToken(prefix);
   const now = new Date();
   const expires = new Date(now.getTime() + ttlMs);
   await db.query(

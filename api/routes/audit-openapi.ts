@@ -1,6 +1,7 @@
 /** The audit and codec routes in the OpenAPI document. */
 import { z } from 'zod';
 import { BEARER } from '../auth';
+import { BEARER_OR_CODEC_SIGN_IN } from '../auth/openapi';
 import { ErrorBody, registry } from '../openapi';
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -41,10 +42,12 @@ registry.registerPath({
 const CodecBody = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string() })) });
 for (const op of ['encode', 'decode'] as const) {
   registry.registerPath({
-    method: 'post', path: `/codec/${op}`, tags: ['temporal'], security: BEARER,
-    summary: `Temporal remote codec: ${op} payloads (staff with case:read; CORS for the Temporal UI only${op === 'decode' ? '; audited' : ''})`,
+    method: 'post', path: `/codec/${op}`, tags: ['temporal'], security: BEARER_OR_CODEC_SIGN_IN,
+    summary: `Temporal remote codec: ${op} payloads (staff with case:read, by bearer token or the codec sign-in cookie; `
+      + `CORS with credentials for the Temporal UI only${op === 'decode' ? '; audited' : ''})`,
     request: { body: json(CodecBody) },
     responses: { 200: { description: `${op}d payloads`, ...json(CodecBody) }, 400: error('malformed or undecryptable payloads'),
-      401: error('no valid token'), 403: error('not staff who read cases, or a foreign origin') },
+      401: error('no valid token or sign-in'),
+      403: error('not staff who read cases, a foreign origin, or the sign-in cookie on a call that is not the UI’s JSON') },
   });
 }

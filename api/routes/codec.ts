@@ -3,12 +3,14 @@
  * payloads it shows (`{"payloads": [{"metadata": {…}, "data": "…"}]}`, bytes as base64) to
  * `/codec/decode` and gets them back in clear text; `/codec/encode` is the reverse (signals sent
  * from the UI).
- * - Only a person whose role reads cases may decode (a staff bearer token with `case:read`);
- *   API clients, the auditor and the admin may not, and each refusal is audited.
+ * - Only a person whose role reads cases may decode (`case:read`): a staff bearer token, or the
+ *   codec sign-in cookie of `GET /codec/login` (api/auth/codec-session.ts), which is what the
+ *   UI's own calls carry. API clients, the auditor and the admin may not; each refusal is audited.
  * - Every decode is written to the audit log: who, purpose "temporal-ui", the namespace and the
  *   workflow when the caller names them (headers `X-Namespace`, `X-Workflow-Id`), how many
  *   payloads under which key IDs — never their content.
- * - CORS answers only the configured Temporal UI origin (TEMPORAL_UI_URL), preflight included.
+ * - CORS answers only the configured Temporal UI origin (TEMPORAL_UI_URL), preflight included,
+ *   with credentials allowed for that origin only (never `*`).
  */
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
@@ -18,7 +20,7 @@ import {
 } from '../../common/temporal-codec';
 import { AuditLog } from '../../db/audit';
 import { dbUrlParts } from '../../db/connection';
-import { actorOf, authenticate } from '../auth';
+import { actorOf, authenticateCodecCaller } from '../auth';
 import { auditedForbidden } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
@@ -74,7 +76,7 @@ export function codecRoutes(deps: Pick<ApiDeps, 'config' | 'db'>): Router {
   const codec = codecFromConfig(deps.config);
   const audit = new AuditLog(deps.db, dbUrlParts(deps.config.DATABASE_URL).database);
   const r = Router();
-  r.use(CODEC_PATH, corsForUi(new URL(deps.config.TEMPORAL_UI_URL).origin), authenticate(deps), staffWhoReadsCases);
+  r.use(CODEC_PATH, corsForUi(new URL(deps.config.TEMPORAL_UI_URL).origin), authenticateCodecCaller(deps), staffWhoReadsCases);
 
   r.post(`${CODEC_PATH}/encode`, async (req, res) => {
     const { payloads } = parse(req.body);
@@ -89,6 +91,7 @@ export function codecRoutes(deps: Pick<ApiDeps, 'config' | 'db'>): Router {
     const detail = {
       namespace: header(req.get('x-namespace')), workflowId: header(req.get('x-workflow-id')), payloads: payloads.length,
       encrypted: encrypted.length, keyIds: [...new Set(encrypted.map((p) => AesGcmPayloadCodec.keyIdOf(p) ?? '?'))], ip: req.ip,
+      auth: req.get('authorization') ? 'bearer' : 'codec-sign-in',
     };
     const entry = { actor: actor.username, action: 'temporal.payload.decode', purpose: CODEC_PURPOSE,
       targetType: detail.workflowId ? 'workflow' : 'namespace', targetId: detail.workflowId ?? detail.namespace };

@@ -3,7 +3,7 @@
  * then every role over real HTTP — what /auth/me reports and what an account:manage route allows.
  */
 import {
-  PERMISSIONS, ROLES, ROLE_PERMISSIONS, STAFF_ROLES, can, permissionTableMarkdown, permissionsOf, type Permission, type Role,
+  ACCESS_OUTSIDE_THE_TABLE, PERMISSIONS, ROLES, ROLE_PERMISSIONS, STAFF_ROLES, can, permissionTableMarkdown, permissionsOf, type Permission, type Role,
 } from '../../common/permissions';
 import { call, loginAs, newClient, newStaff, startApi, type TestApi } from './auth-helpers';
 
@@ -34,7 +34,12 @@ describe('the role ↔ permission table', () => {
   it('when the table is rendered for the README, then each role is a column and each permission a row', () => {
     const lines = permissionTableMarkdown().split('\n');
     expect(lines[0]).toBe(`| permission | ${ROLES.join(' | ')} |`);
-    expect(lines).toHaveLength(ALL.length + 2);
+    expect(lines).toHaveLength(ALL.length + 2 + ACCESS_OUTSIDE_THE_TABLE.length);
+    // the admin sees the queue dashboard (jobs hold IDs only) but never decoded payloads
+    const cells = (prefix: string) => lines.find((l) => l.startsWith(`| \`${prefix}`))!.split('|').slice(2, -1).map((c) => c.trim());
+    expect(cells('/admin/queues')[ROLES.indexOf('admin')]).toBe('✓');
+    expect(cells('/codec')[ROLES.indexOf('admin')]).toBe('');
+    expect(cells('/codec')[ROLES.indexOf('portal')]).toBe(''); // an API client, not a person
   });
 });
 

@@ -43,8 +43,8 @@ const ENDPOINTS: Endpoint[] = [
 ];
 /** Open to every authenticated caller: the caller's own session. */
 const SELF_SERVICE = ['POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'POST /api/v1/auth/password'];
-/** Checked by their own tests: the codec endpoint (staff-only on top of the permission). */
-const OWN_TESTS = ['POST /codec/encode', 'POST /codec/decode'];
+/** Checked by their own tests: the codec endpoint (staff-only on top of the permission) and its sign-out (tests/integration/codec*.test.ts). */
+const OWN_TESTS = ['POST /codec/encode', 'POST /codec/decode', 'POST /codec/logout'];
 
 const concrete = (path: string) => path.replace(/\{[^}]+\}/g, () => id());
 
