@@ -128,7 +128,11 @@ async function main() {
           if (c.status === 'completed') completedAt.set(c.case_id, Date.now());
           else if (c.status === 'awaiting_payment' && c.checkout_url && !paid.has(c.case_id)) {
             paid.add(c.case_id);
-            await json('POST', c.checkout_url, undefined, {});
+            const res = await json('POST', c.checkout_url, undefined, {}).catch(() => ({ status: 0 }));
+            if (res.status >= 300) {
+              paid.delete(c.case_id); // try again next round rather than wait for ever
+              process.stderr.write(`payer: checkout answered ${res.status}\n`);
+            }
           }
         }));
       }
