@@ -23,7 +23,7 @@ import { CHUKAN_MAX_BATCH } from '../adapters/chukan';
 import type { SystemCaseInput } from '../api/cases/system-intake';
 import type { Queues } from '../common/queues';
 import type { AuditLog } from '../db/audit';
-import { insertRows, selectIn } from '../db/bulk';
+import { insertRows, KEYS, runStatement, selectByKeys } from '../db/bulk';
 import { sqlTime } from '../db/connection';
 import { derivedId } from '../db/documents';
 import type { MyNumberVault } from '../db/vault';
@@ -86,6 +86,9 @@ interface Finding {
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const name = (s: string) => s.trim().replace(/[\s\u3000]+/gu, '\u3000');
 const addr = (s: string | null) => (s ?? '').replace(/[\s\u3000]/gu, '');
+/** Equal as written is equal once normalised: the regular expressions run only when the texts differ (rarely). */
+const sameName = (a: string, b: string) => a === b || name(a) === name(b);
+const sameAddr = (a: string, b: string | null) => a === b || addr(a) === addr(b);
 
 /** What differs between our file and the registries (a dead person's other changes do not matter). */
 export function compareRegistrant(reg: RegistrantRow, id: IdentityInfo, honseki: string | null): Finding[] {
@@ -93,11 +96,11 @@ export function compareRegistrant(reg: RegistrantRow, id: IdentityInfo, honseki:
   const base = { registrantId: reg.registrant_id, date };
   if (id.dead) return [{ ...base, kind: 'death', fingerprint: sha(`death|${date}`), action: 'deletion_case' }];
   const out: Finding[] = [];
-  if (addr(id.address) !== addr(reg.address) || id.postalCode !== reg.postal_code) {
+  if (!sameAddr(id.address, reg.address) || id.postalCode !== reg.postal_code) {
     out.push({ ...base, kind: 'move', fingerprint: sha(`move|${date}|${id.postalCode}|${addr(id.address)}`), action: 'address_update',
       update: { address: id.address, postalCode: id.postalCode } });
   }
-  if (name(id.nameKanji) !== name(reg.name_kanji) || name(id.nameKana) !== name(reg.name_kana)) {
+  if (!sameName(id.nameKanji, reg.name_kanji) || !sameName(id.nameKana, reg.name_kana)) {
     out.push({ ...base, kind: 'name_change', fingerprint: sha(`name|${date}|${name(id.nameKanji)}|${name(id.nameKana)}`), action: 'rewrite_notice' });
   }
   if (honseki !== null && honseki !== reg.honseki) {
@@ -136,11 +139,29 @@ async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
  * append to the primary key together instead of landing on thousands of random pages.
  */
 export function batchRecordIds(n: number, now = Date.now()): string[] {
-  const t = now.toString(16).padStart(12, '0');
-  const r = randomBytes(5).toString('hex');
-  const head = `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(0, 3)}-8${r.slice(3, 6)}-${r.slice(6, 10)}`;
+  const head = batchRecordIdHead(now);
   return Array.from({ length: n }, (_, i) => `${head}${i.toString(16).padStart(8, '0')}`);
 }
+
+/** The first 28 characters of a batch's record IDs; the last 8 are the row's sequence number in hex. */
+export function batchRecordIdHead(now = Date.now()): string {
+  const t = now.toString(16).padStart(12, '0');
+  const r = randomBytes(5).toString('hex');
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(0, 3)}-8${r.slice(3, 6)}-${r.slice(6, 10)}`;
+}
+
+/**
+ * 情報提供等記録 rows of one batch in one statement: the values shared by the batch are sent once and
+ * the per-person part (資格仮名ID, outcome, permit) as one JSON array that MariaDB expands with
+ * JSON_TABLE, the record ID built from the batch's head and the row's position (as batchRecordIds).
+ * Against a multi-row VALUES list of 10,000 rows this costs the database about a quarter less and
+ * this process half (no per-value escaping, the purpose text once instead of 10,000 times).
+ */
+const INSERT_INQUIRY_BATCH = `INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id)
+  SELECT CONCAT(?, LPAD(LOWER(HEX(j.n - 1)), 8, '0')), ?, ?, ?, ?, ?, NULL, j.pseudonym_id, j.outcome, NULL, j.permit_id
+    FROM JSON_TABLE(?, '$[*]' COLUMNS (n FOR ORDINALITY, pseudonym_id VARCHAR(255) PATH '$[0]', outcome VARCHAR(255) PATH '$[1]',
+      permit_id VARCHAR(255) PATH '$[2]')) AS j`; // wider than the table: an overlong value fails the INSERT (strict mode), never truncated here
+const INQUIRY_BATCH_ROWS = 10_000;
 
 const inChunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
@@ -150,19 +171,19 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
   const ctx = (purpose: string) => ({ purpose, actor: RECONCILIATION_ACTOR, signal: Context.current().cancellationSignal });
 
   async function loadPage(runId: string, pageNo: number): Promise<PageRow | undefined> {
-    const [row] = await db.query<PageRow>(
+    const [row] = await runStatement<PageRow[]>(db,
       `SELECT after_id, last_id, registrant_ids, registrants, submitted, batch_id, skipped, done_at
-         FROM reconciliation_pages WHERE run_id = ? AND page_no = ?`, { replacements: [runId, pageNo], type: QueryTypes.SELECT });
+         FROM reconciliation_pages WHERE run_id = ? AND page_no = ?`, [runId, pageNo], 'read');
     return row;
   }
 
   /** 情報提供等記録 for a batch: one row per person asked about (multi-row insert). */
   async function recordInquiries(remote: RemoteName, operation: string, purpose: string, rows: { pseudonymId: string; outcome: string; permitId?: string }[]) {
     const at = sqlTime();
-    const ids = batchRecordIds(rows.length);
-    await insertRows(db,
-      'INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id) VALUES ?',
-      rows.map((r, i) => [ids[i], at, remote, operation, purpose, RECONCILIATION_ACTOR, null, r.pseudonymId, r.outcome, null, r.permitId ?? null]));
+    for (const part of inChunks(rows, INQUIRY_BATCH_ROWS)) {
+      const json = JSON.stringify(part.map((r) => [r.pseudonymId, r.outcome, r.permitId ?? null]));
+      await runStatement(db, INSERT_INQUIRY_BATCH, [batchRecordIdHead(), at, remote, operation, purpose, RECONCILIATION_ACTOR, json]);
+    }
   }
 
   async function remote<T>(fn: () => Promise<T>): Promise<T> {
@@ -177,8 +198,8 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
   async function institutionCodes(ids: string[], batchRef: string): Promise<Map<string, string>> {
     const codes = new Map<string, string>();
     const known = async (of: string[]) => {
-      const rows = await selectIn<{ pseudonym_id: string; institution_code: string }>(db,
-        'SELECT pseudonym_id, institution_code FROM institution_codes WHERE pseudonym_id IN (?)', of);
+      const rows = await selectByKeys<{ pseudonym_id: string; institution_code: string }>(db,
+        `SELECT c.pseudonym_id, c.institution_code FROM ${KEYS} JOIN institution_codes c ON c.pseudonym_id = k.id`, of);
       for (const r of rows) codes.set(r.pseudonym_id, r.institution_code);
     };
     await known(ids);
@@ -224,8 +245,8 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
   }
 
   async function registrantsOf(ids: string[]): Promise<Map<string, RegistrantRow>> {
-    const rows = await selectIn<RegistrantRow>(db,
-      'SELECT registrant_id, name_kanji, name_kana, postal_code, address, honseki FROM registrants WHERE registrant_id IN (?)', ids);
+    const rows = await selectByKeys<RegistrantRow>(db,
+      `SELECT r.registrant_id, r.name_kanji, r.name_kana, r.postal_code, r.address, r.honseki FROM ${KEYS} JOIN registrants r ON r.registrant_id = k.id`, ids);
     return new Map(rows.map((r) => [r.registrant_id, r]));
   }
 
@@ -359,10 +380,11 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
       ({ batchId, readyAt } = receipt);
     }
     numbers.clear();
-    await db.query(
+    // The bulk path (db/bulk.ts): Sequelize would scan and lower-case the statement with its 370 KB of IDs.
+    await runStatement(db,
       `INSERT IGNORE INTO reconciliation_pages (run_id, page_no, after_id, last_id, registrant_ids, registrants, submitted, batch_id, skipped, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      { replacements: [runId, pageNo, afterId, lastId, submitted.join(','), ids.length, submitted.length, batchId, ids.length - submitted.length, sqlTime()] });
+      [runId, pageNo, afterId, lastId, submitted.join(','), ids.length, submitted.length, batchId, ids.length - submitted.length, sqlTime()]);
     await db.query('UPDATE reconciliation_runs SET cursor_id = ?, updated_at = ? WHERE run_id = ?', { replacements: [lastId, sqlTime(), runId] });
     return { registrants: ids.length, lastId, batchId, readyAt };
   }

@@ -10,7 +10,7 @@ import { isValidMyNumber } from '../common/mynumber';
 import { DEFAULT_REQUESTER, requesterHeaders, type InquiryContext } from './context';
 import { RemoteRejectedError } from './errors';
 import {
-  identitySchema, LAYOUT_VERSION, resultRecordSchema, toBatchResult, toRequestRecord,
+  identitySchema, LAYOUT_VERSION, resultRecordsSchema, toBatchResult, toRequestRecord,
   type BatchCollection, type BatchRequest, type FourItems, type FourItemsResult, type IdentityInfo,
 } from './juki-layout';
 import { createRemoteClient, type RemoteClientOptions } from './remote-client';
@@ -41,7 +41,7 @@ const searchReply = z.discriminatedUnion('result', [
 const receiptReply = z.object({ batchId: z.string().min(1), readyAt: z.string(), recordCount: z.number().int() });
 const collectReply = z.discriminatedUnion('status', [
   z.object({ status: z.literal('pending'), batchId: z.string(), readyAt: z.string(), recordCount: z.number().int() }),
-  z.object({ status: z.literal('done'), batchId: z.string(), recordCount: z.number().int(), layoutVersion: z.literal(LAYOUT_VERSION), records: z.array(resultRecordSchema) }),
+  z.object({ status: z.literal('done'), batchId: z.string(), recordCount: z.number().int(), layoutVersion: z.literal(LAYOUT_VERSION), records: resultRecordsSchema }),
 ]);
 
 export function createJukiAdapter(opts: JukiAdapterOptions): JukiAdapter {

@@ -25,6 +25,11 @@ async function run<T>(db: Sequelize, type: 'read' | 'write', sql: string, values
   }
 }
 
+/** One statement with `?` placeholders on a pooled connection (values escaped by mysql2). */
+export function runStatement<T = { affectedRows: number }>(db: Sequelize, sql: string, values: unknown[], type: 'read' | 'write' = 'write'): Promise<T> {
+  return run<T>(db, type, sql, values);
+}
+
 /** `sql` ends in `VALUES ?`; rows are inserted in chunks of `chunk`. Returns the affected rows. */
 export async function insertRows(db: Sequelize, sql: string, rows: unknown[][], chunk = 5000): Promise<number> {
   let affected = 0;
@@ -33,6 +38,28 @@ export async function insertRows(db: Sequelize, sql: string, rows: unknown[][], 
     affected += r.affectedRows;
   }
   return affected;
+}
+
+/**
+ * The keys of selectByKeys as a derived table `k` with one column `k.id` (utf8mb4_bin, as every
+ * table here), to be joined: `SELECT t.a FROM ${KEYS} JOIN t ON t.id = k.id`.
+ */
+export const KEYS = "JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS k";
+
+/**
+ * Rows for many keys: the keys go as one JSON array that the statement joins (`KEYS`), each an
+ * eq_ref lookup on the table's key. For 10,000 keys MariaDB spends half the CPU of `IN (…)` with
+ * 10,000 literals (parsing them and building the IN list's lookup table). Duplicate keys are
+ * dropped first, so a key matches once, as with IN. `args` are the `?` before KEYS's.
+ */
+export async function selectByKeys<T>(db: Sequelize, sql: string, keys: string[], args: unknown[] = [], chunk = 10_000): Promise<T[]> {
+  const unique = [...new Set(keys)];
+  const out: T[] = [];
+  for (let i = 0; i < unique.length; i += chunk) {
+    const rows = await run<T[]>(db, 'read', sql, [...args, JSON.stringify(unique.slice(i, i + chunk))]);
+    for (const r of rows) out.push(r);
+  }
+  return out;
 }
 
 /** `sql` has one `IN (?)` for the keys and may have other `?` before it (`args`); chunked by `chunk` keys. */

@@ -13,6 +13,9 @@ export RECONCILIATION_PAGES_IN_FLIGHT=${RECONCILIATION_PAGES_IN_FLIGHT:-6} LOG_L
 # A million registrants write ~5 million 情報提供等記録 rows over two runs: a buffer pool that holds
 # their indexes, as a production server would have (the dev/test default is 256M).
 export MARIADB_BUFFER_POOL=${MARIADB_BUFFER_POOL:-2G}
+# …and a redo log that holds a few pages' worth of inserts between checkpoints (the default 96M
+# forces page flushing every few seconds under this write rate).
+export MARIADB_LOG_FILE_SIZE=${MARIADB_LOG_FILE_SIZE:-1G}
 source "$(dirname "$0")/lib.sh"
 SIZE=1000000; SEED=7
 args=("$@"); for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[$i]}" = --size ] && SIZE=${args[$((i + 1))]}; done
@@ -26,10 +29,12 @@ rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis"
 export RESET_DB=1
 start_infra
 start_mail_sink
+# BENCH_NODE_FLAGS: node flags of the bench process, which is the worker (default: a 64 MB young
+# generation, since every page allocates megabytes of short-lived strings; "" for node's default).
 # BENCH_PROFILE_DIR=DIR: V8 CPU profiles of the bench (worker) and both simulators into DIR.
 PROF=(); [ -z "${BENCH_PROFILE_DIR:-}" ] || PROF=(--cpu-prof "--cpu-prof-dir=$BENCH_PROFILE_DIR")
 start_node sim-juki "${PROF[@]}" simulators/juki/main.ts --port "${JUKI_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
 start_node sim-chukan "${PROF[@]}" simulators/chukan/main.ts --port "${CHUKAN_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
 wait_port 127.0.0.1 "${JUKI_SIM_URL##*:}" 120 "juki simulator"
 wait_port 127.0.0.1 "${CHUKAN_SIM_URL##*:}" 60 "chukan simulator"
-cd "$ROOT" && node "${PROF[@]}" --import tsx scripts/bench-reconcile.ts --size "$SIZE" --seed "$SEED" --population "$POP"
+cd "$ROOT" && node ${BENCH_NODE_FLAGS---max-semi-space-size=64} "${PROF[@]}" --import tsx scripts/bench-reconcile.ts --size "$SIZE" --seed "$SEED" --population "$POP"

@@ -9,6 +9,7 @@
  *   tsx scripts/bench-reconcile.ts --size 1000000 --seed 7
  */
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { NativeConnection } from '@temporalio/worker';
 import { createRuntime } from '../activities/runtime';
 import { loadConfigOrExit } from '../common/config';
@@ -21,12 +22,15 @@ import { reconciliationWorkflow } from '../workflows';
 import { createWorker } from '../worker/create-worker';
 import { reconciliationDeps } from '../worker/reconciliation';
 import { PipelineClock } from './bench-reconcile-clock';
+import { cpuReport, cpuSnapshot } from './bench-processes';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const out = (s: string) => process.stdout.write(`${s}\n`);
+const runDir = process.env.RUN_DIR ?? '.run/bench-reconcile';
+const sumCpu = (m: Map<string, number>) => [...m.values()].filter(Number.isFinite).reduce((a, b) => a + b, 0);
 
 async function main(): Promise<void> {
   const size = arg('size', 1_000_000);
@@ -80,6 +84,7 @@ async function main(): Promise<void> {
       const runId = randomUUID();
       t = Date.now();
       clock.reset();
+      const cpu0 = cpuSnapshot(runDir);
       const result = await temporal.workflow.execute(reconciliationWorkflow, { taskQueue, workflowId: `reconciliation-${runId}`,
         args: [{ runId, trigger: 'manual', startedBy: 'bench', settings: { pageSize: config.RECONCILIATION_PAGE_SIZE,
           pagesInFlight: config.RECONCILIATION_PAGES_IN_FLIGHT, pagesPerRun: config.RECONCILIATION_PAGES_PER_RUN } }] });
@@ -90,6 +95,8 @@ async function main(): Promise<void> {
         `  our own pipeline (minus ${(s - own).toFixed(1)} s waiting only on the simulators): ${own.toFixed(1)} s = ${Math.round(result.processed / own)} registrants/s\n` +
         `  findings ${JSON.stringify({ deaths: result.deaths, moves: result.moves, nameChanges: result.nameChanges, honsekiChanges: result.honsekiChanges })}, ` +
         `cases started ${result.casesStarted}, skipped ${result.skipped}`);
+      out(`  CPU seconds by process: ${cpuReport(cpu0, cpuSnapshot(runDir), s)}\n` +
+        `  CPU per registrant: ${((sumCpu(cpuSnapshot(runDir)) - sumCpu(cpu0)) * 1e6 / Math.max(1, result.processed)).toFixed(0)} µs; machine load average ${loadavg()[0]!.toFixed(1)}`);
       if (process.env.BENCH_BREAKDOWN === '1') out(clock.breakdown());
     }
   });

@@ -91,6 +91,7 @@ start_mariadb() {
     --bind-address=127.0.0.1 --pid-file="$dir/mariadbd.pid" "${as_root[@]}" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_bin --skip-name-resolve \
     --innodb-buffer-pool-size=${MARIADB_BUFFER_POOL:-256M} --innodb-flush-log-at-trx-commit=1 \
+    --innodb-log-file-size=${MARIADB_LOG_FILE_SIZE:-96M} ${MARIADB_EXTRA_ARGS:-} \
     --log-error="$LOG_DIR/mariadb.log" >/dev/null 2>&1 &
   wait_port 127.0.0.1 "$MARIADB_PORT" 60 MariaDB
   log "MariaDB on 127.0.0.1:$MARIADB_PORT"

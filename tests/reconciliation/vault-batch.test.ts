@@ -25,7 +25,7 @@ describe('My Number vault batch reveal', () => {
       { type: QueryTypes.SELECT });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ actor: 'jest', purpose: '定期照合テスト' });
-    expect(JSON.parse(entries[0]!.detail)).toMatchObject({ requested: 26, revealed: 25, missing: 1, idsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.parse(entries[0]!.detail)).toMatchObject({ requested: 26, revealed: 25, missing: 1, idsSha256: expect.stringMatching(/^[0-9a-f]{8}(:[0-9a-f]{8}){7}$/) });
     expect(numbers.some((n) => entries[0]!.detail.includes(n))).toBe(false);
   });
 });
