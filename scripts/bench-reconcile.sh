@@ -5,10 +5,16 @@
 export KYUSUI_ENV=bench
 ROOT_DIR=$(cd "$(dirname "$0")/.." && pwd)
 export RUN_DIR=${BENCH_RECONCILE_RUN_DIR:-$ROOT_DIR/.run/bench-reconcile}
-export MARIADB_PORT=${MARIADB_PORT:-44306} REDIS_PORT=${REDIS_PORT:-44379} TEMPORAL_PORT=${TEMPORAL_PORT:-44233} TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-44234}
-export MAIL_SINK_SMTP_PORT=${MAIL_SINK_SMTP_PORT:-44025} MAIL_SINK_HTTP_PORT=${MAIL_SINK_HTTP_PORT:-44026}
-export JUKI_SIM_URL=${JUKI_SIM_URL:-http://127.0.0.1:44101} CHUKAN_SIM_URL=${CHUKAN_SIM_URL:-http://127.0.0.1:44102}
-export PAYMENT_SIM_URL=${PAYMENT_SIM_URL:-http://127.0.0.1:44103} RECONCILIATION_PAGE_SIZE=${RECONCILIATION_PAGE_SIZE:-10000}
+# Always services of its own: it resets and fills its database, so the ports and URLs of another
+# environment (a sourced env file, a dev shell) are ignored. BENCH_RECONCILE_PORTS (default 44)
+# is the first two digits of every port: 44306 MariaDB, 44379 Redis, 44233 Temporal, 441xx simulators.
+unset DATABASE_URL VAULT_DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL TEMPORAL_ADDRESS SMTP_URL
+B=${BENCH_RECONCILE_PORTS:-44}
+[[ $B =~ ^[1-5][0-9]$ ]] || { echo "BENCH_RECONCILE_PORTS must be two digits, 10-59" >&2; exit 2; }
+export MARIADB_PORT=${B}306 REDIS_PORT=${B}379 TEMPORAL_PORT=${B}233 TEMPORAL_UI_PORT=${B}234
+export MAIL_SINK_SMTP_PORT=${B}025 MAIL_SINK_HTTP_PORT=${B}026
+export JUKI_SIM_URL=http://127.0.0.1:${B}101 CHUKAN_SIM_URL=http://127.0.0.1:${B}102
+export PORT=${B}300 PAYMENT_SIM_URL=http://127.0.0.1:${B}103 RECONCILIATION_PAGE_SIZE=${RECONCILIATION_PAGE_SIZE:-10000}
 export RECONCILIATION_PAGES_IN_FLIGHT=${RECONCILIATION_PAGES_IN_FLIGHT:-6} LOG_LEVEL=warn
 # A million registrants write ~5 million 情報提供等記録 rows over two runs: a buffer pool that holds
 # their indexes, as a production server would have (the dev/test default is 256M).
