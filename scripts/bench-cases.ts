@@ -9,8 +9,7 @@
  * Run through scripts/bench.sh (npm run bench:cases), which starts its own services.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Connection, Client } from '@temporalio/client';
 import { accountsContext, addApiClient, addStaffAccount } from '../api/auth/accounts';
@@ -19,6 +18,7 @@ import { loadConfigOrExit } from '../common/config';
 import { myNumberCheckDigit } from '../common/mynumber';
 import { QueryTypes } from 'sequelize';
 import { createSequelize } from '../db/connection';
+import { servicesCpu } from './bench-processes';
 
 const { values: args } = parseArgs({ options: { cases: { type: 'string', default: '300' }, rate: { type: 'string', default: '20' },
   concurrency: { type: 'string', default: '16' } } });
@@ -42,28 +42,6 @@ async function json(method: string, path: string, token?: string, body?: unknown
 const runDir = process.env.RUN_DIR ?? '.run/bench';
 const SERVICES: Record<string, string> = { worker: 'worker.pid', api: 'api.pid', temporal: 'temporal/temporal.pid', mariadb: 'mariadb/mariadbd.pid',
   redis: 'redis/redis.pid', simulators: 'sim-*.pid', 'mail sink': 'mail-sink.pid' };
-
-function servicePids(): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const [name, file] of Object.entries(SERVICES)) {
-    const files = file.includes('*') ? readdirSync(runDir).filter((f) => new RegExp(`^${file.replace('*', '.*')}$`).test(f)) : [file];
-    out.set(name, files.flatMap((f) => { try { return [Number(readFileSync(join(runDir, f), 'utf8').trim())]; } catch { return []; } }));
-  }
-  return out;
-}
-
-/** User + system CPU seconds of a process so far (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-const cpuByService = (pids: Map<string, number[]>) => new Map([...pids].map(([name, ps]) => [name, ps.reduce((a, p) => a + cpuSeconds(p), 0)]));
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -142,8 +120,7 @@ async function main() {
   // MariaDB's own count of statements (all clients: API, worker, bots) — a figure per case below.
   const statements = async () => Number((await db.query<{ Value: string }>(`SHOW GLOBAL STATUS LIKE 'Questions'`, { type: QueryTypes.SELECT }))[0].Value);
   const statementsStart = await statements();
-  const pids = servicePids();
-  const cpuStart = cpuByService(pids);
+  const cpuStart = servicesCpu(runDir, SERVICES);
   let peakRss = 0;
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, rssMb(workerPid)); }, 500);
   const rssStart = rssMb(workerPid);
@@ -192,9 +169,10 @@ async function main() {
   stop = true;
   clearInterval(rssTimer);
   const statementsPerCase = (await statements() - statementsStart) / (2 * N);
-  const cpuEnd = cpuByService(pids);
-  const cpuPerCase = [...cpuEnd].map(([name, end]) => `${name} ${(((end - cpuStart.get(name)!) * 1000) / (2 * N)).toFixed(0)}`);
-  const cpuTotal = [...cpuEnd].reduce((a, [name, end]) => a + (end - cpuStart.get(name)!), 0);
+  const cpuEnd = servicesCpu(runDir, SERVICES);
+  const cpuUsed = [...cpuEnd].filter(([name]) => cpuStart.has(name)).map(([name, end]) => [name, end - cpuStart.get(name)!] as const);
+  const cpuPerCase = cpuUsed.map(([name, s]) => `${name} ${((s * 1000) / (2 * N)).toFixed(0)}`);
+  const cpuTotal = cpuUsed.reduce((a, [, s]) => a + s, 0);
   await Promise.all([reviewerBot, payerBot]);
 
   // Temporal's own count of state transitions per case workflow.

@@ -39,15 +39,20 @@ function pidsOf(runDir: string, file: string): number[] {
 
 export type CpuSnapshot = Map<string, number>;
 
-/** CPU seconds so far of this process ("bench": the worker and the workflow run here) and of each service. */
-export function cpuSnapshot(runDir: string): CpuSnapshot {
-  const u = process.cpuUsage();
-  const out: CpuSnapshot = new Map([['bench (worker)', (u.user + u.system) / 1e6]]);
-  for (const [name, file] of Object.entries(SERVICES)) {
+/** CPU seconds so far of each service that has a pid file (`services`: name → pid file under runDir, a `*` matches several). */
+export function servicesCpu(runDir: string, services: Record<string, string>): CpuSnapshot {
+  const out: CpuSnapshot = new Map();
+  for (const [name, file] of Object.entries(services)) {
     const pids = pidsOf(runDir, file);
     if (pids.length) out.set(name, pids.reduce((a, p) => a + cpuSeconds(p), 0));
   }
   return out;
+}
+
+/** CPU seconds so far of this process ("bench": the worker and the workflow run here) and of each service. */
+export function cpuSnapshot(runDir: string): CpuSnapshot {
+  const u = process.cpuUsage();
+  return new Map([['bench (worker)', (u.user + u.system) / 1e6], ...servicesCpu(runDir, SERVICES)]);
 }
 
 /** "bench (worker) 41.2 s, mariadb 20.1 s, … (total 80.3 s of CPU over 60.0 s wall; 2 cores give 120 s)". */
