@@ -83,7 +83,9 @@ export interface Person {
 /** A person known to 住基ネット, the 中間サーバー and the passers' list, as a real applicant would be. */
 export async function newPerson(p: Pipeline, opts: { honseki?: string | null; jukiDiffers?: Partial<Record<string, string>>; passer?: boolean } = {}): Promise<Person> {
   const myNumber = newMyNumber();
-  const suffix = randomInt(0, 1e6).toString().padStart(6, '0');
+  // Unique per person: a few hundred people per run drawn from 10^6 collided (birthday problem, ~10 % a
+  // run). A letter between the two halves keeps the suffix from reading as one long digit run.
+  const suffix = `${randomInt(0, 1e6).toString().padStart(6, '0')}K${randomInt(0, 1e6).toString().padStart(6, '0')}`;
   const passerNumber = `E2E-${suffix}`;
   const applicant = {
     myNumber, nameKanji: '水道　太郎', nameKana: `スイドウ　タロウ${'ア'.repeat(randomInt(0, 20))}`, birthDate: '1985-04-01', sex: 'male',
