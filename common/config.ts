@@ -212,6 +212,10 @@ const schema = z.object({
   /** Seconds between checkpoints and between usage-record analyses, run by the worker. */
   AUDIT_CHECKPOINT_INTERVAL_S: positiveInt.default(600),
   AUDIT_ANALYSIS_INTERVAL_S: positiveInt.default(900),
+  /** How often the worker seals committed audit entries into the hash chain (db/audit.ts). */
+  AUDIT_SEAL_INTERVAL_MS: positiveInt.default(1000),
+  /** How long an audit number may stay missing (an open transaction) before the sealer takes it for a rolled-back one. */
+  AUDIT_SEAL_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -150,8 +150,9 @@ export async function runAuditAnalysis(db: Sequelize, audit: AuditLog, opts: { a
       const [last] = await db.query<{ detail: string }>(
         `SELECT detail FROM ${schema}.audit_log WHERE action = 'audit.analysis' ORDER BY seq DESC LIMIT 1`, { type: QueryTypes.SELECT });
       const fromSeq = last ? Number((JSON.parse(last.detail) as { toSeq: number }).toSeq) : 0;
-      const [head] = await db.query<{ seq: number }>(`SELECT seq FROM ${schema}.audit_head WHERE id = 1`, { type: QueryTypes.SELECT });
-      const toSeq = Number(head.seq);
+      // Up to the sealed watermark: every number below it is committed or a declared gap, so no
+      // entry still in flight is skipped for ever by moving past it.
+      const toSeq = (await audit.seal()).sealedThrough;
       const cols = 'seq, at, actor, action, outcome, detail';
       const fresh = (await db.query<Record<string, unknown>>(
         `SELECT ${cols} FROM ${schema}.audit_log WHERE seq > ? AND seq <= ? ORDER BY seq`,

@@ -12,6 +12,11 @@
  *
  * A checkpoint is only written after the chain verifies from the previous checkpoint, so a forged
  * chain is never signed.
+ *
+ * Since migration 0009 the chain is `audit_chain` (db/audit.ts): a checkpoint's `seq` is a position
+ * in the sealed chain (for entries written before 0009 it equals the entry's audit_log number).
+ * Both verification and checkpointing seal what has committed first, so they speak for every
+ * entry committed until then.
  */
 import { createPrivateKey, createPublicKey, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -116,21 +121,25 @@ async function readValid(store: CheckpointStore, seq: number, keys: CheckpointKe
   }
 }
 
-export type VerificationProblem = 'chain_broken' | 'truncated' | 'checkpoint_mismatch' | 'checkpoint_invalid';
+export type VerificationProblem = 'chain_broken' | 'truncated' | 'unsealed' | 'checkpoint_mismatch' | 'checkpoint_invalid';
 
 export interface AuditVerification {
   ok: boolean;
   entries: number;
   root: string;
-  /** The first entry that cannot be trusted. */
+  /** The audit_log number of the first entry that cannot be trusted, where one can be named. */
   firstBadSeq?: number;
+  /** Its position in the sealed chain (checkpoints count positions). */
+  firstBadPos?: number;
   reason?: VerificationProblem;
-  /** With checkpoint_mismatch: the entries between the last matching and the first failing checkpoint. */
+  /** With checkpoint_mismatch: the chain positions between the last matching and the first failing checkpoint. */
   suspectRange?: [number, number];
   /** The newest checkpoint the log was checked against. */
   checkpoint?: { seq: number; at: string } | null;
   /** With checkpoint_invalid: the file that is unreadable, unsigned or signed by an unknown key. */
   invalidCheckpointSeq?: number;
+  /** Entries sealed after their number had been declared a gap (a transaction that committed very late). */
+  lateEntries?: number;
 }
 
 /**
@@ -139,18 +148,23 @@ export interface AuditVerification {
  * checkpoint that still matches and the first that does not.
  */
 export async function verifyAuditLog(audit: AuditLog, store: CheckpointStore, keys: CheckpointKeys): Promise<AuditVerification> {
+  await audit.seal();
   const seqs = await store.seqs();
   const chain = await audit.verify({ collect: new Set(seqs) });
   const base = { entries: chain.entries, root: chain.root };
-  if (!chain.ok) return { ok: false, ...base, firstBadSeq: chain.firstBadSeq, reason: 'chain_broken' };
-  if (seqs.length === 0) return { ok: true, ...base, checkpoint: null };
+  if (!chain.ok) {
+    return { ok: false, ...base, firstBadSeq: chain.firstBadSeq, firstBadPos: chain.firstBadPos,
+      reason: chain.problem === 'unsealed' ? 'unsealed' : 'chain_broken' };
+  }
+  const lateEntries = chain.late;
+  if (seqs.length === 0) return { ok: true, ...base, checkpoint: null, lateEntries };
 
   const newestSeq = seqs[seqs.length - 1];
   const newest = await readValid(store, newestSeq, keys);
   if (!newest) return { ok: false, ...base, reason: 'checkpoint_invalid', invalidCheckpointSeq: newestSeq };
   const checkpoint = { seq: newest.seq, at: newest.at };
-  if (newest.seq > chain.entries) return { ok: false, ...base, firstBadSeq: chain.entries + 1, reason: 'truncated', checkpoint };
-  if (chain.hashesAt?.get(newest.seq) === newest.hash) return { ok: true, ...base, checkpoint };
+  if (newest.seq > chain.entries) return { ok: false, ...base, firstBadPos: chain.entries + 1, reason: 'truncated', checkpoint };
+  if (chain.hashesAt?.get(newest.seq) === newest.hash) return { ok: true, ...base, checkpoint, lateEntries };
 
   // The chain was rewritten behind the newest checkpoint: find where it still agrees.
   let lastGood = 0;
@@ -161,8 +175,8 @@ export async function verifyAuditLog(audit: AuditLog, store: CheckpointStore, ke
       break;
     }
   }
-  return { ok: false, ...base, firstBadSeq: lastGood + 1, reason: 'checkpoint_mismatch', suspectRange: [lastGood + 1, newest.seq],
-    checkpoint };
+  return { ok: false, ...base, firstBadPos: lastGood + 1, firstBadSeq: await audit.entrySeqAt(lastGood + 1) ?? undefined,
+    reason: 'checkpoint_mismatch', suspectRange: [lastGood + 1, newest.seq], checkpoint };
 }
 
 export interface CheckpointOutcome {
@@ -182,10 +196,12 @@ export async function writeCheckpoint(audit: AuditLog, store: CheckpointStore, k
   if (newestSeq !== undefined && !newest) {
     return { written: null, failure: { ok: false, entries: 0, root: '', reason: 'checkpoint_invalid', invalidCheckpointSeq: newestSeq } };
   }
+  await audit.seal();
   const chain = await audit.verify(newest ? { from: { seq: newest.seq, hash: newest.hash } } : {});
   if (!chain.ok) {
-    const reason = newest && chain.firstBadSeq === newest.seq ? 'checkpoint_mismatch' : 'chain_broken';
-    return { written: null, failure: { ok: false, entries: chain.entries, root: chain.root, firstBadSeq: chain.firstBadSeq, reason } };
+    const reason = newest && chain.firstBadPos === newest.seq ? 'checkpoint_mismatch' : chain.problem === 'unsealed' ? 'unsealed' : 'chain_broken';
+    return { written: null, failure: { ok: false, entries: chain.entries, root: chain.root, firstBadSeq: chain.firstBadSeq,
+      firstBadPos: chain.firstBadPos, reason } };
   }
   if (chain.entries === 0 || (newest && chain.entries === newest.seq)) return { written: null };
   const unsigned = { seq: chain.entries, hash: chain.root, at: now().toISOString(), keyId: keys.signer.keyId };

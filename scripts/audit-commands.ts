@@ -34,11 +34,16 @@ export const AUDIT_COMMANDS: Record<string, { usage: string; run: (ctx: Accounts
       const { store, keys } = checkpointSetup();
       const v = await verifyAuditLog(ctx.audit, store, keys);
       await ctx.audit.append({ actor: operator(), action: 'audit.verify', purpose: PURPOSE, outcome: v.ok ? 'ok' : 'error',
-        detail: { entries: v.entries, reason: v.reason, firstBadSeq: v.firstBadSeq, checkpointSeq: v.checkpoint?.seq, via: 'admin' } });
+        detail: { entries: v.entries, reason: v.reason, firstBadSeq: v.firstBadSeq, firstBadPos: v.firstBadPos, checkpointSeq: v.checkpoint?.seq,
+          via: 'admin' } });
       if (a.json) out(JSON.stringify(v));
       else if (v.ok) out(`ok: ${v.entries} entries, root ${v.root}, newest checkpoint ${v.checkpoint ? `#${v.checkpoint.seq} at ${v.checkpoint.at}` : 'none yet'}`);
-      else out(`FAILED (${v.reason}): first bad entry #${v.firstBadSeq ?? v.invalidCheckpointSeq}` +
-        `${v.suspectRange ? `, altered somewhere in #${v.suspectRange[0]}–#${v.suspectRange[1]}` : ''}; ${v.entries} entries checked`);
+      else if (v.reason === 'checkpoint_invalid') out(`FAILED (${v.reason}): checkpoint file #${v.invalidCheckpointSeq}; ${v.entries} entries checked`);
+      else {
+        out(`FAILED (${v.reason}): first bad entry: chain position ${v.firstBadPos ?? '?'}` +
+          `${v.firstBadSeq !== undefined ? `, audit_log seq ${v.firstBadSeq}` : ''}` +
+          `${v.suspectRange ? `, altered somewhere in chain positions ${v.suspectRange[0]}–${v.suspectRange[1]}` : ''}; ${v.entries} entries checked`);
+      }
       if (!v.ok) process.exitCode = 1;
     },
   },

@@ -24,7 +24,7 @@ export interface AccountsContext {
 }
 
 export function accountsContext(config: Config, db: Sequelize): AccountsContext {
-  return { db, audit: new AuditLog(db, dbUrlParts(config.DATABASE_URL).database), totpKey: totpKey(config.MYNUMBER_INDEX_KEY) };
+  return { db, audit: new AuditLog(db, dbUrlParts(config.DATABASE_URL).database, undefined, config.AUDIT_SEAL_GRACE_S * 1000), totpKey: totpKey(config.MYNUMBER_INDEX_KEY) };
 }
 
 /** Who asked for a change and who approved it, and why (R6.6: accounts only on prior application). */

@@ -9,13 +9,16 @@ const error = (description: string) => ({ description, ...json(ErrorBody) });
 
 const Verification = registry.register('AuditVerification', z.object({
   ok: z.boolean(),
-  entries: z.number().int(),
+  entries: z.number().int().describe('sealed entries in the hash chain (committed entries are sealed within about a second)'),
   root: z.string().describe('hash of the last entry (the chain root)'),
-  firstBadSeq: z.number().int().optional().describe('the first entry that cannot be trusted'),
-  reason: z.enum(['chain_broken', 'truncated', 'checkpoint_mismatch', 'checkpoint_invalid']).optional(),
-  suspectRange: z.tuple([z.number().int(), z.number().int()]).optional(),
-  checkpoint: z.object({ seq: z.number().int(), at: z.string() }).nullable().optional(),
+  firstBadSeq: z.number().int().optional().describe('audit_log number of the first entry that cannot be trusted, where one can be named'),
+  firstBadPos: z.number().int().optional().describe('its position in the sealed chain'),
+  reason: z.enum(['chain_broken', 'truncated', 'unsealed', 'checkpoint_mismatch', 'checkpoint_invalid']).optional()
+    .describe('unsealed: an entry at or below the sealed watermark that is not in the chain (written behind the sealer)'),
+  suspectRange: z.tuple([z.number().int(), z.number().int()]).optional().describe('chain positions'),
+  checkpoint: z.object({ seq: z.number().int().describe('chain position signed'), at: z.string() }).nullable().optional(),
   invalidCheckpointSeq: z.number().int().optional(),
+  lateEntries: z.number().int().optional().describe('entries sealed after their number had been taken for a rolled-back one'),
 }));
 
 const Finding = registry.register('AuditFinding', z.object({

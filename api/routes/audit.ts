@@ -21,7 +21,7 @@ const FindingsQuery = z.object({
 });
 
 export function auditRoutes(deps: Pick<ApiDeps, 'config' | 'db'>): Router {
-  const audit = new AuditLog(deps.db, dbUrlParts(deps.config.DATABASE_URL).database);
+  const audit = new AuditLog(deps.db, dbUrlParts(deps.config.DATABASE_URL).database, undefined, deps.config.AUDIT_SEAL_GRACE_S * 1000);
   const store = new CheckpointStore(deps.config.AUDIT_CHECKPOINT_DIR);
   const keys = checkpointKeysFromConfig(deps.config);
   const r = Router();
@@ -29,7 +29,8 @@ export function auditRoutes(deps: Pick<ApiDeps, 'config' | 'db'>): Router {
   r.get('/api/v1/audit/verify', requirePermission('audit:verify'), async (_req, res) => {
     const v = await verifyAuditLog(audit, store, keys);
     await audit.append({ actor: actorOf(res).username, action: 'audit.verify', purpose: PURPOSE, outcome: v.ok ? 'ok' : 'error',
-      detail: { entries: v.entries, reason: v.reason, firstBadSeq: v.firstBadSeq, checkpointSeq: v.checkpoint?.seq } });
+      detail: { entries: v.entries, reason: v.reason, firstBadSeq: v.firstBadSeq, firstBadPos: v.firstBadPos,
+        checkpointSeq: v.checkpoint?.seq } });
     res.json(v);
   });
 

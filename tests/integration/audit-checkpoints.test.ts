@@ -16,51 +16,69 @@ import { appDb, appSchema, config, rootConnection } from '../helpers/env';
 import { call, loginAs, newStaff, startApi, type TestApi } from './auth-helpers';
 
 const T = `${appSchema}.audit_log`;
+const C = `${appSchema}.audit_chain`;
+const G = `${appSchema}.audit_gaps`;
 const H = `${appSchema}.audit_head`;
+
+type Row = Record<string, unknown>;
 
 describe('audit log checkpoints', () => {
   const db = appDb();
-  const audit = new AuditLog(db, appSchema);
+  const audit = new AuditLog(db, appSchema, undefined, 0);
   const keys = checkpointKeysFromConfig(config);
   let store: CheckpointStore;
   let root: Connection;
 
   const append = (n: number, actor = 'reviewer1') => Promise.all(Array.from({ length: n }, () =>
     audit.append({ actor, action: 'registrant.read', purpose: 'review', targetType: 'registrant', targetId: 'r-1', outcome: 'ok' })));
-  const headSeq = async () => Number(((await root.query(`SELECT seq FROM ${H}`)) as unknown as [[{ seq: number }]])[0][0].seq);
+  const select = async (sql: string, params: unknown[] = []) => ((await root.query(sql, params)) as unknown as [Row[]])[0];
+  const headPos = async () => Number((await select(`SELECT pos FROM ${H}`))[0].pos);
+  const entryAt = async (pos: number) => Number((await select(`SELECT entry_seq FROM ${C} WHERE pos = ?`, [pos]))[0].entry_seq);
   const verifyNow = () => verifyAuditLog(audit, store, keys);
 
-  /** Keeps the rows from `fromSeq` on and the head, and puts them back after `tamper` (whatever it did). */
-  async function tampered<T>(fromSeq: number, tamper: () => Promise<void>, check: () => Promise<T>): Promise<T> {
-    const [rows] = (await root.query(`SELECT * FROM ${T} WHERE seq >= ? ORDER BY seq`, [fromSeq])) as unknown as [Record<string, unknown>[]];
-    const [[head]] = (await root.query(`SELECT * FROM ${H}`)) as unknown as [[Record<string, unknown>]];
+  /**
+   * Keeps the chain from position `fromPos` on, the entries and gap records from its first entry
+   * on, and the head; puts them all back after `tamper` and `check` (whatever they did, including
+   * entries appended meanwhile).
+   */
+  async function tampered<R>(fromPos: number, tamper: () => Promise<void>, check: () => Promise<R>): Promise<R> {
+    await audit.seal();
+    const chain = await select(`SELECT * FROM ${C} WHERE pos >= ? ORDER BY pos`, [fromPos]);
+    const fromSeq = Math.min(...chain.map((r) => Number(r.entry_seq)));
+    const entries = await select(`SELECT * FROM ${T} WHERE seq >= ? ORDER BY seq`, [fromSeq]);
+    const gaps = await select(`SELECT * FROM ${G} WHERE seq >= ?`, [fromSeq]);
+    const [head] = await select(`SELECT * FROM ${H}`);
     try {
       await tamper();
       return await check();
     } finally {
+      await root.query(`DELETE FROM ${C} WHERE pos >= ?`, [fromPos]);
       await root.query(`DELETE FROM ${T} WHERE seq >= ?`, [fromSeq]);
-      for (const r of rows) await root.query(`INSERT INTO ${T} SET ?`, [r]);
-      await root.query(`UPDATE ${H} SET seq = ?, hash = ? WHERE id = 1`, [head.seq, head.hash]);
+      await root.query(`DELETE FROM ${G} WHERE seq >= ?`, [fromSeq]);
+      for (const r of entries) await root.query(`INSERT INTO ${T} SET ?`, [r]);
+      for (const r of chain) await root.query(`INSERT INTO ${C} SET ?`, [r]);
+      for (const r of gaps) await root.query(`INSERT INTO ${G} SET ?`, [r]);
+      await root.query(`UPDATE ${H} SET pos = ?, hash = ?, sealed_through = ? WHERE id = 1`, [head.pos, head.hash, head.sealed_through]);
       expect((await verifyNow()).ok).toBe(true);
     }
   }
 
-  /** What an attacker with database access can do: change entry `seq`, then recompute every hash after it and the head. */
-  async function rewriteChainFrom(seq: number): Promise<void> {
-    await root.query(`UPDATE ${T} SET actor = 'nobody' WHERE seq = ?`, [seq]);
-    const rows = await db.query<Record<string, unknown>>(`SELECT * FROM ${T} WHERE seq >= ? ORDER BY seq`,
-      { replacements: [seq], type: QueryTypes.SELECT });
-    const [before] = await db.query<{ hash: string }>(`SELECT hash FROM ${T} WHERE seq = ?`, { replacements: [seq - 1], type: QueryTypes.SELECT });
-    let prev = before.hash;
+  /** What an attacker with database access can do: change the entry at chain position `pos`, then recompute every hash after it and the head. */
+  async function rewriteChainFrom(pos: number): Promise<void> {
+    await root.query(`UPDATE ${T} SET actor = 'nobody' WHERE seq = ?`, [await entryAt(pos)]);
+    const rows = await db.query<Row>(`SELECT c.pos, ${['seq', 'at', 'actor', 'action', 'purpose', 'target_type', 'target_id', 'outcome', 'detail']
+      .map((col) => `a.${col}`).join(', ')} FROM ${C} c JOIN ${T} a ON a.seq = c.entry_seq WHERE c.pos >= ? ORDER BY c.pos`,
+    { replacements: [pos], type: QueryTypes.SELECT });
+    let prev = String((await select(`SELECT hash FROM ${C} WHERE pos = ?`, [pos - 1]))[0].hash);
     for (const r of rows) {
       const e: AuditEntry = { actor: String(r.actor), action: String(r.action), purpose: String(r.purpose),
         targetType: (r.target_type as string | null) ?? undefined, targetId: (r.target_id as string | null) ?? undefined,
         outcome: r.outcome as AuditEntry['outcome'] };
       const hash = entryHash(prev, Number(r.seq), (r.at as Date).toISOString(), e, (r.detail as string | null) ?? null);
-      await root.query(`UPDATE ${T} SET prev_hash = ?, hash = ? WHERE seq = ?`, [prev, hash, r.seq]);
+      await root.query(`UPDATE ${C} SET prev_hash = ?, hash = ? WHERE pos = ?`, [prev, hash, r.pos]);
       prev = hash;
     }
-    await root.query(`UPDATE ${H} SET seq = ?, hash = ? WHERE id = 1`, [rows.at(-1)!.seq, prev]);
+    await root.query(`UPDATE ${H} SET pos = ?, hash = ? WHERE id = 1`, [rows.at(-1)!.pos, prev]);
   }
 
   beforeAll(async () => {
@@ -76,7 +94,7 @@ describe('audit log checkpoints', () => {
     await append(5);
     const first = await writeCheckpoint(audit, store, keys);
     expect(first.failure).toBeUndefined();
-    expect(first.written).toMatchObject({ seq: await headSeq(), keyId: [...config.AUDIT_SIGNING_KEY!.keys()][0] });
+    expect(first.written).toMatchObject({ seq: await headPos(), keyId: [...config.AUDIT_SIGNING_KEY!.keys()][0] });
     expect((await writeCheckpoint(audit, store, keys)).written).toBeNull();
     await append(5);
     const second = await writeCheckpoint(audit, store, keys);
@@ -89,32 +107,48 @@ describe('audit log checkpoints', () => {
   it('when an entry is altered, deleted or two are swapped, then verify names the first bad entry', async () => {
     await append(4);
     await writeCheckpoint(audit, store, keys);
-    const s = (await headSeq()) - 2;
-    const altered = await tampered(s, () => root.query(`UPDATE ${T} SET purpose = 'x' WHERE seq = ?`, [s]).then(() => undefined), verifyNow);
-    expect(altered).toMatchObject({ ok: false, firstBadSeq: s, reason: 'chain_broken' });
+    const s = (await headPos()) - 2;
+    const seq = await entryAt(s);
+    const altered = await tampered(s, () => root.query(`UPDATE ${T} SET purpose = 'x' WHERE seq = ?`, [seq]).then(() => undefined), verifyNow);
+    expect(altered).toMatchObject({ ok: false, firstBadPos: s, firstBadSeq: seq, reason: 'chain_broken' });
 
-    const deleted = await tampered(s, () => root.query(`DELETE FROM ${T} WHERE seq = ?`, [s]).then(() => undefined), verifyNow);
-    expect(deleted).toMatchObject({ ok: false, firstBadSeq: s, reason: 'chain_broken' });
+    const deleted = await tampered(s, () => root.query(`DELETE FROM ${T} WHERE seq = ?`, [seq]).then(() => undefined), verifyNow);
+    expect(deleted).toMatchObject({ ok: false, firstBadPos: s, firstBadSeq: seq, reason: 'chain_broken' });
 
     const swapped = await tampered(s, async () => {
-      await root.query(`UPDATE ${T} SET seq = 999999999 WHERE seq = ?`, [s]);
-      await root.query(`UPDATE ${T} SET seq = ? WHERE seq = ?`, [s, s + 1]);
-      await root.query(`UPDATE ${T} SET seq = ? WHERE seq = 999999999`, [s + 1]);
+      const next = await entryAt(s + 1);
+      await root.query(`UPDATE ${C} SET entry_seq = -1 WHERE pos = ?`, [s]);
+      await root.query(`UPDATE ${C} SET entry_seq = ? WHERE pos = ?`, [seq, s + 1]);
+      await root.query(`UPDATE ${C} SET entry_seq = ? WHERE pos = ?`, [next, s]);
     }, verifyNow);
-    expect(swapped).toMatchObject({ ok: false, firstBadSeq: s });
+    expect(swapped).toMatchObject({ ok: false, firstBadPos: s });
   });
 
-  it('when the tail is cut and the head moved back, then the chain alone verifies but the checkpoint catches it', async () => {
+  it('when the tail is cut — entries, chain and head moved back — then the chain alone verifies but the checkpoint catches it', async () => {
     await append(3);
     const cp = (await writeCheckpoint(audit, store, keys)).written!;
     const keep = cp.seq - 2;
     const result = await tampered(keep + 1, async () => {
-      const [[last]] = (await root.query(`SELECT hash FROM ${T} WHERE seq = ?`, [keep])) as unknown as [[{ hash: string }]];
-      await root.query(`DELETE FROM ${T} WHERE seq > ?`, [keep]);
-      await root.query(`UPDATE ${H} SET seq = ?, hash = ? WHERE id = 1`, [keep, last.hash]);
+      const [last] = await select(`SELECT hash, entry_seq FROM ${C} WHERE pos = ?`, [keep]);
+      const cut = (await select(`SELECT entry_seq FROM ${C} WHERE pos > ?`, [keep])).map((r) => r.entry_seq);
+      await root.query(`DELETE FROM ${C} WHERE pos > ?`, [keep]);
+      await root.query(`DELETE FROM ${T} WHERE seq IN (?)`, [cut]);
+      await root.query(`UPDATE ${H} SET pos = ?, hash = ?, sealed_through = ? WHERE id = 1`, [keep, last.hash, last.entry_seq]);
     }, async () => ({ chainOnly: await audit.verify(), full: await verifyNow() }));
     expect(result.chainOnly.ok).toBe(true); // what the hash chain alone can see: nothing
-    expect(result.full).toMatchObject({ ok: false, reason: 'truncated', entries: keep, firstBadSeq: keep + 1 });
+    expect(result.full).toMatchObject({ ok: false, reason: 'truncated', entries: keep, firstBadPos: keep + 1 });
+  });
+
+  it('when only the chain is cut and the head moved back, then the entries left unsealed give it away even without a checkpoint', async () => {
+    await append(3);
+    await audit.seal();
+    const keep = (await headPos()) - 2;
+    const result = await tampered(keep + 1, async () => {
+      const [last] = await select(`SELECT hash FROM ${C} WHERE pos = ?`, [keep]);
+      await root.query(`DELETE FROM ${C} WHERE pos > ?`, [keep]);
+      await root.query(`UPDATE ${H} SET pos = ?, hash = ? WHERE id = 1`, [keep, last.hash]);
+    }, () => audit.verify());
+    expect(result).toMatchObject({ ok: false, problem: 'unsealed', firstBadPos: keep + 1 });
   });
 
   it('when the whole chain is recomputed after a change, then the checkpoints show where it was rewritten', async () => {
@@ -126,7 +160,7 @@ describe('audit log checkpoints', () => {
     const result = await tampered(victim, () => rewriteChainFrom(victim),
       async () => ({ chainOnly: await audit.verify(), full: await verifyNow(), cp: await writeCheckpoint(audit, store, keys) }));
     expect(result.chainOnly.ok).toBe(true);
-    expect(result.full).toMatchObject({ ok: false, reason: 'checkpoint_mismatch', firstBadSeq: older.seq + 1,
+    expect(result.full).toMatchObject({ ok: false, reason: 'checkpoint_mismatch', firstBadPos: older.seq + 1,
       suspectRange: [older.seq + 1, newer.seq] });
     // and the checkpointer refuses to sign the forged chain
     expect(result.cp.written).toBeNull();
@@ -183,8 +217,8 @@ describe('audit log checkpoints', () => {
       const { http, cli } = await tampered(victim, () => rewriteChainFrom(victim),
         async () => ({ http: await call(api.url, 'GET', '/api/v1/audit/verify', { token: auditor }), cli: await admin('audit:verify') }));
       expect(http.status).toBe(200);
-      expect(http.body).toMatchObject({ ok: false, reason: 'checkpoint_mismatch', firstBadSeq: expect.any(Number) });
-      expect(Number(http.body.firstBadSeq)).toBeLessThanOrEqual(victim);
+      expect(http.body).toMatchObject({ ok: false, reason: 'checkpoint_mismatch', firstBadPos: expect.any(Number), firstBadSeq: expect.any(Number) });
+      expect(Number(http.body.firstBadPos)).toBeLessThanOrEqual(victim);
       expect(cli.code).toBe(1);
       expect(cli.out).toMatch(/FAILED \(checkpoint_mismatch\)/);
     });
