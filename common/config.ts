@@ -95,6 +95,8 @@ function parseP256(der: Buffer): CredentialKey | undefined {
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `on`: POST /api/v1/cases answers with a Server-Timing header (vault, db, temporal …), for benchmarks. */
+  SERVER_TIMING: z.enum(['on', 'off']).default('off'),
 
   API_HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),

@@ -12,6 +12,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Connection, Client } from '@temporalio/client';
+import { parseServerTiming } from '../api/server-timing';
 import { accountsContext, addApiClient, addStaffAccount } from '../api/auth/accounts';
 import { totpCode } from '../api/auth/totp';
 import { loadConfigOrExit } from '../common/config';
@@ -35,7 +36,7 @@ async function json(method: string, path: string, token?: string, body?: unknown
   const res = await fetch(path.startsWith('http') ? path : `${api}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body),
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {} };
+  return { status: res.status, body: text ? JSON.parse(text) : {}, timing: parseServerTiming(res.headers.get('server-timing')) };
 }
 
 /** The services whose CPU time the report splits per case (pid files of scripts/lib.sh). */
@@ -132,7 +133,8 @@ async function main() {
     const ms = performance.now() - t0;
     if (res.status !== 201) throw new Error(`POST /api/v1/cases answered ${res.status}: ${JSON.stringify(res.body)}`);
     caseIds.add(String(res.body.caseId));
-    return ms;
+    const phases: Record<string, number> = { ...res.timing, outside: ms - (res.timing.total ?? ms) };
+    return { ms, phases };
   };
   const waitAll = async (ids: string[]) => {
     while (ids.some((id) => !completedAt.has(id))) await sleep(200);
@@ -141,12 +143,17 @@ async function main() {
   // Phase 1: a steady 20 requests/s (open loop: one request every 1/RATE s, whatever the answers).
   process.stdout.write(`phase 1: ${N} cases at ${RATE} requests/s…\n`);
   const latencies: number[] = [];
+  /** Server-Timing phases of each POST; `outside` = the client's time minus the handler's (auth, parsing, queueing, network). */
+  const phaseMs: Record<string, number[]> = {};
   const t1 = Date.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < N; i++) {
     const due = t1 + (i * 1000) / RATE;
     await sleep(Math.max(0, due - Date.now()));
-    inflight.push(file(people[i]).then((ms) => void latencies.push(ms)));
+    inflight.push(file(people[i]).then(({ ms, phases }) => {
+      latencies.push(ms);
+      for (const [k, v] of Object.entries(phases)) (phaseMs[k] ??= []).push(v);
+    }));
   }
   await Promise.all(inflight);
   const phase1Ids = [...caseIds];
@@ -188,6 +195,7 @@ async function main() {
     '',
     `bench:cases — ${2 * N} registration cases, bot reviewer, automatic online payment (2 cores)`,
     `POST /api/v1/cases at ${RATE} req/s: p50 ${fmt(pct(latencies, 50))} ms, p99 ${fmt(pct(latencies, 99))} ms, max ${fmt(Math.max(...latencies))} ms`,
+    `  where (Server-Timing, p50 / p99 ms): ${Object.entries(phaseMs).map(([k, v]) => `${k} ${fmt(pct(v, 50))} / ${fmt(pct(v, 99))}`).join(', ') || 'no Server-Timing header'}`,
     `phase 1 end to end: ${N} cases in ${fmt((phase1End - t1) / 1000)} s → ${fmt(N / ((phase1End - t1) / 1000))} cases/s (bounded by the ${RATE}/s intake)`,
     `phase 2 end to end: ${N} cases in ${fmt((phase2End - t2) / 1000)} s → ${fmt(N / ((phase2End - t2) / 1000))} cases/s`,
     `state transitions per case: mean ${fmt(transitions.reduce((a, b) => a + b, 0) / transitions.length)}, max ${Math.max(...transitions)}; history events per case: mean ${fmt(events.reduce((a, b) => a + b, 0) / events.length)}`,

@@ -22,6 +22,7 @@ import { sqlTime } from '../../db/connection';
 import { derivedId } from '../../db/documents';
 import type { CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
 import { checkFoundLicenseReturn, refuseDeceasedRegistration, refuseLaterCase } from './intake-checks';
+import { ServerTiming } from '../server-timing';
 import type { CreateCaseBody } from './schemas';
 import { startCaseWorkflow } from './start-workflow';
 
@@ -64,7 +65,8 @@ export interface IntakeResult {
   replayed: boolean;
 }
 
-export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: string, body: CreateCaseBody): Promise<IntakeResult> {
+export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: string, body: CreateCaseBody,
+  timing = new ServerTiming(false)): Promise<IntakeResult> {
   const { db, services } = deps;
   const { myNumber, ...applicant } = body.applicant ?? {};
   const hashInput = { ...body, applicant: { ...applicant, myNumber: myNumber ? services.vault.blindIndex(myNumber).toString('hex') : null } };
@@ -86,15 +88,15 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
       createdAt: new Date(row.created_at).toISOString(), replayed: true };
   };
 
-  const existing = await findExisting();
+  const existing = await timing.time('db', findExisting);
   if (existing) return replay(existing);
 
   const caseId = randomUUID();
   const purpose = '免状申請の受付';
   let pseudonymId: string | null = null;
   if (body.type === 'registration') {
-    pseudonymId = myNumber ? (await services.vault.store(myNumber, { actor: actor.username, purpose, caseId })).pseudonymId : null;
-    await refuseDeceasedRegistration(db, { pseudonymId, passerNumber: body.passerNumber });
+    pseudonymId = myNumber ? (await timing.time('vault', () => services.vault.store(myNumber, { actor: actor.username, purpose, caseId }))).pseudonymId : null;
+    await timing.time('db', () => refuseDeceasedRegistration(db, { pseudonymId, passerNumber: body.passerNumber }));
   } else {
     const [reg] = await db.query<{ registrant_id: string; qualification_status: string }>(
       'SELECT registrant_id, qualification_status FROM registrants WHERE registrant_id = ?',
@@ -115,7 +117,7 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
       licenseEdition: body.licenseEdition };
   const now = new Date();
   try {
-    await db.transaction(async (t) => {
+    await timing.time('db', () => db.transaction(async (t) => {
       await db.query(
         `INSERT INTO cases (case_id, type, channel, status, idempotency_key, request_hash, pseudonym_id, registrant_id, passer_number,
             applicant, details, payment_method, created_by, created_at, updated_at)
@@ -125,7 +127,7 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
           actor.username, sqlTime(now), sqlTime(now)], transaction: t });
       await services.audit.append({ actor: actor.username, action: 'case.create', purpose, targetType: 'case', targetId: caseId,
         outcome: 'ok', detail: { type: body.type, channel: body.channel, pseudonymId } }, t);
-    });
+    }));
   } catch (err) {
     if (err instanceof UniqueConstraintError) {
       const raced = await findExisting(); // the same key arrived twice at once: the first one won
@@ -133,8 +135,8 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
     }
     throw err;
   }
-  await storeAttachments(deps, caseId, body.attachments ?? [], 'intake');
-  await startWorkflow(deps, caseId, body.type, body.channel, body.payment.method);
+  await timing.time('documents', () => storeAttachments(deps, caseId, body.attachments ?? [], 'intake'));
+  await timing.time('temporal', () => startWorkflow(deps, caseId, body.type, body.channel, body.payment.method));
   return { caseId, type: body.type, channel: body.channel, status: 'received', createdAt: now.toISOString(), replayed: false };
 }
 

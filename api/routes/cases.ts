@@ -10,6 +10,7 @@ import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { viaWorkflow } from '../temporal-errors';
 import { checkIdempotencyKey, intakeCase, storeAttachments } from '../cases/intake';
+import { ServerTiming } from '../server-timing';
 import { caseView, loadCaseFor } from '../cases/read';
 import { CreateCaseRequest, parseWith, ResubmissionRequest, RevenueStampRequest, WithdrawRequest } from '../cases/schemas';
 import { sqlTime } from '../../db/connection';
@@ -25,8 +26,10 @@ export function caseRoutes(deps: ApiDeps): Router {
   r.post('/api/v1/cases', requirePermission('case:create'), async (req, res) => {
     const key = checkIdempotencyKey(req.get('idempotency-key'));
     const body = parseWith(CreateCaseRequest, req.body);
-    const result = await intakeCase(deps, actorOf(res), key, body);
+    const timing = new ServerTiming(deps.config.SERVER_TIMING === 'on');
+    const result = await timing.time('total', () => intakeCase(deps, actorOf(res), key, body, timing));
     if (result.replayed) res.set('Idempotent-Replayed', 'true');
+    if (timing.enabled) res.set('Server-Timing', timing.header());
     res.status(201).json({ caseId: result.caseId, type: result.type, channel: result.channel, status: result.status, createdAt: result.createdAt });
   });
 
