@@ -6,25 +6,14 @@
  */
 import { QueryTypes } from 'sequelize';
 import { call } from '../integration/auth-helpers';
-import {
-  actors, claimAndDecide, fileCase, hasStatus, newPerson, registrationBody, startPipeline, until, waitForCase, type Actors, type Pipeline,
-} from './pipeline';
+import { claimAndDecide, fileCase, hasStatus, newPerson, registrationBody, until, usePipeline, waitForCase } from './pipeline';
 
 jest.setTimeout(180_000);
 
 const PDF = Buffer.from('%PDF-1.4\n% certificate scan\n').toString('base64');
 
 describe('registration branches', () => {
-  let p: Pipeline;
-  let a: Actors;
-
-  beforeAll(async () => {
-    p = await startPipeline({ PAYMENT_EXPIRY: '3 seconds' });
-    a = await actors(p);
-  });
-  afterAll(async () => {
-    await p?.close();
-  });
+  const { p, a } = usePipeline({ PAYMENT_EXPIRY: '3 seconds' });
 
   const underReview = async (caseId: string) => (await waitForCase(p, a.portal, caseId, hasStatus('under_review'))).reviewTask!.taskId;
 

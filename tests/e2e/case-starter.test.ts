@@ -9,20 +9,12 @@ import { intakeCase } from '../../api/cases/intake';
 import type { CreateCaseBody } from '../../api/cases/schemas';
 import { startOrphanedCases } from '../../worker/case-starter';
 import { createLogger } from '../../common/logger';
-import { actors, hasStatus, newPerson, registrationBody, startPipeline, waitForCase, type Actors, type Pipeline } from './pipeline';
+import { hasStatus, newPerson, registrationBody, usePipeline, waitForCase } from './pipeline';
 
 jest.setTimeout(120_000);
 
 describe('cases whose intake was interrupted', () => {
-  let p: Pipeline;
-  let a: Actors;
-  beforeAll(async () => {
-    p = await startPipeline();
-    a = await actors(p);
-  });
-  afterAll(async () => {
-    await p?.close();
-  });
+  const { p, a } = usePipeline();
 
   it('when the API dies after committing the case, then the starter starts its workflow once and the case proceeds', async () => {
     const person = await newPerson(p);

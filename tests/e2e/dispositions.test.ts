@@ -5,20 +5,12 @@
  */
 import { QueryTypes } from 'sequelize';
 import { call } from '../integration/auth-helpers';
-import { actors, hasStatus, newPerson, registerThroughApi, startPipeline, until, waitForCase, type Actors, type Pipeline } from './pipeline';
+import { hasStatus, newPerson, registerThroughApi, until, usePipeline, waitForCase } from './pipeline';
 
 jest.setTimeout(180_000);
 
 describe('dispositions', () => {
-  let p: Pipeline;
-  let a: Actors;
-  beforeAll(async () => {
-    p = await startPipeline();
-    a = await actors(p);
-  });
-  afterAll(async () => {
-    await p?.close();
-  });
+  const { p, a } = usePipeline();
 
   const entry = async (id: string) => (await call(p.url, 'GET', `/api/v1/registrants/${id}`, { token: a.reviewer })).body;
   const credentialOf = async (id: string) => String((await call(p.url, 'GET', `/api/v1/registrants/${id}/credential?profile=standard`, { token: a.reviewer })).body.credential);

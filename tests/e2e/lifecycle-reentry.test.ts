@@ -13,23 +13,13 @@
 import { QueryTypes } from 'sequelize';
 import { call } from '../integration/auth-helpers';
 import {
-  actors, claimAndDecide, fileCase, hasStatus, newPerson, registerThroughApi, registrationBody, startPipeline, waitForCase, type Actors,
-  type Person, type Pipeline,
+  claimAndDecide, fileCase, hasStatus, newPerson, registerThroughApi, registrationBody, usePipeline, waitForCase, type Person,
 } from './pipeline';
 
 jest.setTimeout(240_000);
 
 describe('found licenses and re-registration', () => {
-  let p: Pipeline;
-  let a: Actors;
-
-  beforeAll(async () => {
-    p = await startPipeline();
-    a = await actors(p);
-  });
-  afterAll(async () => {
-    await p?.close();
-  });
+  const { p, a } = usePipeline();
 
   const access = { actor: 'jest', purpose: 'test' };
   const approve = async (token: string, caseId: string) => {

@@ -5,23 +5,12 @@
  */
 import { QueryTypes } from 'sequelize';
 import { call } from '../integration/auth-helpers';
-import {
-  actors, claimAndDecide, fileCase, hasStatus, newPerson, registerThroughApi, startPipeline, waitForCase, type Actors, type Pipeline,
-} from './pipeline';
+import { claimAndDecide, fileCase, hasStatus, newPerson, registerThroughApi, usePipeline, waitForCase } from './pipeline';
 
 jest.setTimeout(240_000);
 
 describe('license lifecycle cases', () => {
-  let p: Pipeline;
-  let a: Actors;
-
-  beforeAll(async () => {
-    p = await startPipeline();
-    a = await actors(p);
-  });
-  afterAll(async () => {
-    await p?.close();
-  });
+  const { p, a } = usePipeline();
 
   const approve = async (token: string, caseId: string) => {
     const c = await waitForCase(p, token, caseId, hasStatus('under_review'));

@@ -68,6 +68,32 @@ async function shutdown(worker: Worker, running: Promise<void>) {
   await running;
 }
 
+/**
+ * One pipeline and its actors for a describe block: started in its beforeAll, closed in its
+ * afterAll. The two are returned as stand-ins that forward to the real objects once beforeAll has
+ * run, so test bodies read `p.url` and `a.reviewer` as they would plain variables.
+ */
+export function usePipeline(overrides: Partial<Config> = {}): { p: Pipeline; a: Actors } {
+  let pipeline: Pipeline | undefined;
+  let people: Actors | undefined;
+  beforeAll(async () => {
+    pipeline = await startPipeline(overrides);
+    people = await actors(pipeline);
+  });
+  afterAll(async () => {
+    await pipeline?.close();
+  });
+  const late = <T extends object>(get: () => T | undefined, what: string): T => new Proxy({} as T, {
+    get(_target, key) {
+      const real = get();
+      if (!real) throw new Error(`${what} is used before beforeAll started it`);
+      const value: unknown = Reflect.get(real, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(real) : value;
+    },
+  });
+  return { p: late(() => pipeline, 'the pipeline'), a: late(() => people, 'the actors') };
+}
+
 /** A fresh, valid, unique My Number (check digit per the domain notes). */
 export function newMyNumber(): string {
   const base = `9${String(randomInt(0, 1e10)).padStart(10, '0')}`;

@@ -12,23 +12,13 @@ import { QueryTypes } from 'sequelize';
 import { todayInTokyo } from '../../domain/iso-date';
 import { call } from '../integration/auth-helpers';
 import {
-  actors, claimAndDecide, fileCase, hasStatus, mailsTo, newPerson, registerThroughApi, registrationBody, startPipeline, until, waitForCase,
-  type Actors, type CaseJson, type Person, type Pipeline,
+  claimAndDecide, fileCase, hasStatus, mailsTo, newPerson, registerThroughApi, registrationBody, until, usePipeline, waitForCase, type CaseJson, type Person,
 } from './pipeline';
 
 jest.setTimeout(240_000);
 
 describe('refusals at the registration step', () => {
-  let p: Pipeline;
-  let a: Actors;
-
-  beforeAll(async () => {
-    p = await startPipeline();
-    a = await actors(p);
-  });
-  afterAll(async () => {
-    await p?.close();
-  });
+  const { p, a } = usePipeline();
 
   const approve = async (token: string, caseId: string) => {
     const c = await waitForCase(p, token, caseId, hasStatus('under_review'));

@@ -6,24 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { call } from '../integration/auth-helpers';
 import { readLicenseQr } from '../helpers/license-qr';
-import {
-  actors, claimAndDecide, fileCase, hasStatus, mailsTo, newPerson, registrationBody, startPipeline, until, waitForCase,
-  type Actors, type Pipeline,
-} from './pipeline';
+import { claimAndDecide, fileCase, hasStatus, mailsTo, newPerson, registrationBody, until, usePipeline, waitForCase } from './pipeline';
 
 jest.setTimeout(120_000);
 
 describe('registration case end to end', () => {
-  let p: Pipeline;
-  let a: Actors;
-
-  beforeAll(async () => {
-    p = await startPipeline();
-    a = await actors(p);
-  });
-  afterAll(async () => {
-    await p?.close();
-  });
+  const { p, a } = usePipeline();
 
   it('mynaportal + online payment: received → … → completed, with license PDF, print job, email and notices', async () => {
     const person = await newPerson(p);
