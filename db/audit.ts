@@ -127,8 +127,10 @@ export class AuditLog {
   async seal(opts: SealOptions = {}): Promise<SealResult> {
     const graceMs = opts.graceMs ?? this.sealGraceMs;
     const total: SealResult = { sealed: 0, late: 0, gaps: [], pos: 0, hash: GENESIS_HASH, sealedThrough: 0 };
+    let cursor = 0; // within one call, each batch goes on from the last entry the previous one sealed
     for (;;) {
-      const r = await this.sequelize.transaction((t) => this.sealBatch(t, graceMs));
+      const r = await this.sequelize.transaction((t) => this.sealBatch(t, graceMs, cursor));
+      cursor = Math.max(cursor, r.lastFresh);
       total.sealed += r.sealed;
       total.late += r.late;
       total.gaps.push(...r.gaps);
@@ -137,7 +139,7 @@ export class AuditLog {
     }
   }
 
-  private async sealBatch(t: Transaction, graceMs: number): Promise<SealResult & { more: boolean }> {
+  private async sealBatch(t: Transaction, graceMs: number, cursor: number): Promise<SealResult & { more: boolean; lastFresh: number }> {
     const S = this.schema;
     const [head] = await this.sequelize.query<{ pos: number; hash: string; sealed_through: number }>(
       `SELECT pos, hash, sealed_through FROM ${S}.audit_head WHERE id = 1 FOR UPDATE`, { type: QueryTypes.SELECT, transaction: t });
@@ -154,12 +156,7 @@ export class AuditLog {
     const fresh = await this.sequelize.query<EntryRow>(
       `SELECT ${ENTRY_COLS} FROM ${S}.audit_log a LEFT JOIN ${S}.audit_chain c ON c.entry_seq = a.seq
         WHERE a.seq > ? AND c.pos IS NULL ORDER BY a.seq LIMIT ${SEAL_BATCH}`,
-      { replacements: [through], type: QueryTypes.SELECT, transaction: t });
-    // The numbers present past the watermark, to move it over what is sealed or long missing.
-    const present = (await this.sequelize.query<{ seq: number }>(
-      `SELECT seq FROM ${S}.audit_log WHERE seq > ? ORDER BY seq LIMIT ${WATERMARK_BATCH}`,
-      { replacements: [through], type: QueryTypes.SELECT, transaction: t })).map((r) => Number(r.seq));
-
+      { replacements: [Math.max(through, cursor)], type: QueryTypes.SELECT, transaction: t });
     const now = Date.now();
     const rows: unknown[][] = [];
     const sealedAt = sqlTime(new Date(now));
@@ -172,12 +169,23 @@ export class AuditLog {
     for (const r of late) add(r, true);
     for (const r of fresh) add(r, false);
 
-    // Everything in `present` is sealed now (or was already); missing numbers between them hold the watermark back.
+    if (rows.length) {
+      await this.sequelize.query(
+        `INSERT INTO ${S}.audit_chain (pos, entry_seq, sealed_at, late, prev_hash, hash) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        { replacements: rows.flat(), transaction: t });
+    }
+
+    // The watermark moves over numbers that are sealed (this transaction sees its own rows) or
+    // missing for longer than the grace period; an unsealed entry or a fresh gap stops it.
+    const present = await this.sequelize.query<{ seq: number; sealed: number }>(
+      `SELECT a.seq, c.pos IS NOT NULL AS sealed FROM ${S}.audit_log a LEFT JOIN ${S}.audit_chain c ON c.entry_seq = a.seq
+        WHERE a.seq > ? ORDER BY a.seq LIMIT ${WATERMARK_BATCH}`,
+      { replacements: [through], type: QueryTypes.SELECT, transaction: t });
     let sealedThrough = through;
     const gaps: number[] = [];
-    const cap = fresh.length === SEAL_BATCH ? Number(fresh[fresh.length - 1].seq) : Number.POSITIVE_INFINITY;
-    for (const seq of present) {
-      if (seq > cap) break; // not sealed yet: the next batch takes it
+    for (const r of present) {
+      const seq = Number(r.seq);
+      if (!Number(r.sealed)) break; // a later batch seals it
       if (seq > sealedThrough + 1) {
         let old = true;
         for (let m = sealedThrough + 1; m < seq; m++) {
@@ -196,18 +204,14 @@ export class AuditLog {
       await this.sequelize.query(`INSERT INTO ${S}.audit_gaps (seq, declared_at, chain_pos) VALUES ${gaps.map(() => '(?, ?, ?)').join(', ')}`,
         { replacements: gaps.flatMap((g) => [g, sealedAt, pos]), transaction: t });
     }
-    if (rows.length) {
-      await this.sequelize.query(
-        `INSERT INTO ${S}.audit_chain (pos, entry_seq, sealed_at, late, prev_hash, hash) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        { replacements: rows.flat(), transaction: t });
-    }
     if (rows.length || sealedThrough !== through) {
       await this.sequelize.query(`UPDATE ${S}.audit_head SET pos = ?, hash = ?, sealed_through = ? WHERE id = 1`,
         { replacements: [pos, prev, sealedThrough], transaction: t });
     }
     const more = late.length === SEAL_BATCH || fresh.length === SEAL_BATCH
-      || (present.length === WATERMARK_BATCH && sealedThrough === present.at(-1));
-    return { sealed: rows.length, late: late.length, gaps, pos, hash: prev, sealedThrough, more };
+      || (present.length === WATERMARK_BATCH && sealedThrough === Number(present[present.length - 1].seq));
+    return { sealed: rows.length, late: late.length, gaps, pos, hash: prev, sealedThrough, more,
+      lastFresh: fresh.length ? Number(fresh[fresh.length - 1].seq) : cursor };
   }
 
   /**

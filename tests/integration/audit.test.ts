@@ -80,6 +80,35 @@ describe('audit log hash chain', () => {
     expect(v.late).toBeGreaterThanOrEqual(1);
   });
 
+  it('when writers commit, roll back and linger while sealers run, then every committed entry ends up sealed exactly once', async () => {
+    await audit.seal();
+    const committed: number[] = [];
+    const writer = async (i: number) => {
+      const t = await db.transaction();
+      const { seq } = await audit.append({ ...entry(`w${i % 5}`), targetId: `stress-${i}` }, t);
+      await new Promise((r) => setTimeout(r, (i * 7) % 40)); // transactions of different lengths
+      if (i % 6 === 0) {
+        await t.rollback();
+      } else {
+        await t.commit();
+        committed.push(seq);
+      }
+    };
+    let writing = true;
+    const sealers = [audit, patient, audit].map(async (s) => {
+      while (writing) await s.seal();
+    });
+    await Promise.all(Array.from({ length: 120 }, (_, i) => writer(i)));
+    writing = false;
+    await Promise.all(sealers);
+    await audit.seal();
+    await audit.seal(); // a late entry found by the first is sealed by it; the second finds nothing
+    const rows = await db.query<{ entry_seq: number }>(
+      `SELECT entry_seq FROM ${appSchema}.audit_chain WHERE entry_seq IN (?)`, { replacements: [committed], type: QueryTypes.SELECT });
+    expect(rows.map((r) => Number(r.entry_seq)).sort((x, y) => x - y)).toEqual([...committed].sort((x, y) => x - y));
+    expect(await audit.verify()).toMatchObject({ ok: true });
+  });
+
   it('when an entry is altered, removed or its chain cut by someone with root access, then verify names it', async () => {
     const { seq } = await audit.append(entry());
     await audit.append(entry());
