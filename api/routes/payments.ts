@@ -2,8 +2,9 @@
  * Payments (api-contract "Payment").
  * - The gateway's webhook: authenticated by the HMAC-SHA256 of the raw body (X-Signature), not by
  *   a token, so this router is mounted before the JSON parser and reads the bytes itself.
- *   Idempotent per event ID. A payment for a running case is signalled to its workflow; a payment
- *   for a closed case (expired, withdrawn) is refunded at once — money is never kept without a case.
+ *   Idempotent per event ID. A payment the case still waits for is signalled to its workflow; a
+ *   payment whose checkout expired or was cancelled, or whose case has closed, is refunded at once —
+ *   money is never kept without a case.
  * - Income and refund totals for any period and category (R2.3), dates in Japan time.
  */
 import express, { Router } from 'express';
@@ -49,6 +50,12 @@ export function paymentWebhookRoutes(deps: ApiDeps): Router {
       outcome = 'refund_confirmed';
       await db.query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE case_id = ? AND kind = 'refund' AND status <> 'refunded'",
         { replacements: [sqlTime(), pay.case_id] });
+    } else if (pay.status === 'expired' || pay.status === 'cancelled') {
+      // The case no longer waits for this payment and the applicant has been told so: refunded here,
+      // without asking the workflow. A signal could still reach a workflow whose task recording the
+      // expiry is retried (the signal is then handled before the timer), and the case would go on
+      // to completion after the applicant had seen it fail (CI, 2026-11-26).
+      outcome = await refundForClosedCase(deps, pay, event.paymentId, event.amount);
     } else {
       try {
         await deps.temporal.workflow.getHandle(`case-${pay.case_id}`).signal(paymentConfirmedSignal,

@@ -117,7 +117,11 @@ describe('registration branches', () => {
     const failed = await waitForCase(p, a.portal, caseId, hasStatus('failed'));
     expect(failed.history.at(-1)?.note).toBe('payment_expired');
     expect(failed.payment).toMatchObject({ status: 'expired' });
-    await fetch(checkoutUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const paid = await fetch(checkoutUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(paid.ok).toBe(true);
+    // Refunded by the webhook itself: the case had told the applicant it failed. (Before, the payment
+    // was signalled to the still-running workflow; once, under load, the task that recorded the
+    // expiry was retried with the signal in it and the case went on to complete.)
     const refunds = await until(async () => {
       const rows = await p.deps.db.query<{ kind: string; status: string; amount: number }>(
         'SELECT kind, status, amount FROM payments WHERE case_id = ? ORDER BY kind', { replacements: [caseId], type: QueryTypes.SELECT });
@@ -127,6 +131,12 @@ describe('registration branches', () => {
       expect.objectContaining({ kind: 'income', status: 'refunded', amount: p.config.FEE_REGISTRATION }),
       expect.objectContaining({ kind: 'refund', status: 'refunded', amount: p.config.FEE_REGISTRATION }),
     ]);
+    const events = await p.deps.db.query<{ outcome: string }>(
+      "SELECT e.outcome FROM payment_events e JOIN payments y ON y.payment_id = e.payment_id WHERE y.case_id = ? AND e.type = 'payment.succeeded'",
+      { replacements: [caseId], type: QueryTypes.SELECT });
+    expect(events).toEqual([{ outcome: 'refunded_case_closed' }]);
+    await new Promise((r) => setTimeout(r, 1000)); // the workflow has nothing left that could revive the case
+    expect((await waitForCase(p, a.portal, caseId, () => true)).status).toBe('failed');
   });
 
   it('a webhook with a bad signature is refused and changes nothing', async () => {
