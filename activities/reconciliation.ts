@@ -134,6 +134,14 @@ async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
     clearInterval(timer);
   }
 }
+/**
+ * A part's institution codes in one statement: the pairs as one JSON array that MariaDB expands
+ * (JSON_TABLE), as the page lookups do — no per-value escaping here, less parsing there than a
+ * VALUES list of 10,000 rows. IGNORE: a code another run stored first wins (re-read after).
+ */
+const INSERT_CODES = `INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at)
+  SELECT j.pseudonym_id, j.code, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (pseudonym_id VARCHAR(255) PATH '$[0]', code VARCHAR(255) PATH '$[1]')) AS j`;
+
 const inChunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 export function createReconciliationActivities(deps: ReconciliationDeps): ReconciliationActivities {
@@ -182,13 +190,16 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     for (const part of inChunks(asked, CHUKAN_MAX_BATCH)) {
       const got = await remote(() => deps.chukan.obtainInstitutionCodes(part.map((id) => numbers.get(id)!), ctx(PURPOSE_HONSEKI)));
       const now = sqlTime();
-      const rows = part.flatMap((id, i) => (got[i] ? [[id, got[i], now]] : []));
+      const rows = part.flatMap((id, i): [string, string][] => {
+        const code = got[i];
+        return code ? [[id, code]] : [];
+      });
       const [stored] = await Promise.all([
-        insertRows(db, 'INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES ?', rows),
+        rows.length ? runStatement(db, INSERT_CODES, [now, JSON.stringify(rows)]).then((r) => r.affectedRows) : 0,
         recordInquiries('chukan', 'obtainInstitutionCodes', PURPOSE_HONSEKI, `${batchRef}:codes`, part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' }))),
       ]);
       lost ||= stored < rows.length;
-      for (const [id, code] of rows) codes.set(id as string, code as string);
+      for (const [id, code] of rows) codes.set(id, code);
       heartbeat();
     }
     numbers.clear();
