@@ -14,7 +14,7 @@
  * batch file and, the first time only, for the institution codes; they live in this function's
  * memory for the one call that needs them and are never returned, logged or stored.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { ChukanAdapter, IdentityInfo, JukiAdapter, RemoteName } from '../adapters';
@@ -26,6 +26,7 @@ import type { AuditLog } from '../db/audit';
 import { insertRows, KEYS, runStatement, selectByKeys } from '../db/bulk';
 import { sqlTime } from '../db/connection';
 import { derivedId } from '../db/documents';
+import { recordInquiryBatch } from '../db/inquiry-batches';
 import type { MyNumberVault } from '../db/vault';
 import type { FindingKind, ReconciliationProgress } from '../workflows/reconciliation/model';
 import type {
@@ -134,34 +135,12 @@ async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 /**
- * IDs for the 情報提供等記録 rows of one batch, in insertion order (a UUIDv7-like layout: the time
- * first, then a random part per batch, then the row's sequence number), so thousands of rows
- * append to the primary key together instead of landing on thousands of random pages.
+ * A part's institution codes in one statement: the pairs as one JSON array that MariaDB expands
+ * (JSON_TABLE), as the page lookups do — no per-value escaping here, less parsing there than a
+ * VALUES list of 10,000 rows. IGNORE: a code another run stored first wins (re-read after).
  */
-export function batchRecordIds(n: number, now = Date.now()): string[] {
-  const head = batchRecordIdHead(now);
-  return Array.from({ length: n }, (_, i) => `${head}${i.toString(16).padStart(8, '0')}`);
-}
-
-/** The first 28 characters of a batch's record IDs; the last 8 are the row's sequence number in hex. */
-export function batchRecordIdHead(now = Date.now()): string {
-  const t = now.toString(16).padStart(12, '0');
-  const r = randomBytes(5).toString('hex');
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(0, 3)}-8${r.slice(3, 6)}-${r.slice(6, 10)}`;
-}
-
-/**
- * 情報提供等記録 rows of one batch in one statement: the values shared by the batch are sent once and
- * the per-person part (資格仮名ID, outcome, permit) as one JSON array that MariaDB expands with
- * JSON_TABLE, the record ID built from the batch's head and the row's position (as batchRecordIds).
- * Against a multi-row VALUES list of 10,000 rows this costs the database about a quarter less and
- * this process half (no per-value escaping, the purpose text once instead of 10,000 times).
- */
-const INSERT_INQUIRY_BATCH = `INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id)
-  SELECT CONCAT(?, LPAD(LOWER(HEX(j.n - 1)), 8, '0')), ?, ?, ?, ?, ?, NULL, j.pseudonym_id, j.outcome, NULL, j.permit_id
-    FROM JSON_TABLE(?, '$[*]' COLUMNS (n FOR ORDINALITY, pseudonym_id VARCHAR(255) PATH '$[0]', outcome VARCHAR(255) PATH '$[1]',
-      permit_id VARCHAR(255) PATH '$[2]')) AS j`; // wider than the table: an overlong value fails the INSERT (strict mode), never truncated here
-const INQUIRY_BATCH_ROWS = 10_000;
+const INSERT_CODES = `INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at)
+  SELECT j.pseudonym_id, j.code, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (pseudonym_id VARCHAR(255) PATH '$[0]', code VARCHAR(255) PATH '$[1]')) AS j`;
 
 const inChunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
@@ -177,13 +156,13 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     return row;
   }
 
-  /** 情報提供等記録 for a batch: one row per person asked about (multi-row insert). */
-  async function recordInquiries(remote: RemoteName, operation: string, purpose: string, rows: { pseudonymId: string; outcome: string; permitId?: string }[]) {
-    const at = sqlTime();
-    for (const part of inChunks(rows, INQUIRY_BATCH_ROWS)) {
-      const json = JSON.stringify(part.map((r) => [r.pseudonymId, r.outcome, r.permitId ?? null]));
-      await runStatement(db, INSERT_INQUIRY_BATCH, [batchRecordIdHead(), at, remote, operation, purpose, RECONCILIATION_ACTOR, json]);
-    }
+  /**
+   * 情報提供等記録 for a batch (db/inquiry-batches.ts): one batch row and one narrow member row per
+   * person asked about, in one transaction.
+   */
+  async function recordInquiries(remote: RemoteName, operation: string, purpose: string, batchRef: string,
+    members: { pseudonymId: string; outcome: string; permitId?: string }[]) {
+    await recordInquiryBatch(db, { remote, operation, purpose, actor: RECONCILIATION_ACTOR, batchRef, members });
   }
 
   async function remote<T>(fn: () => Promise<T>): Promise<T> {
@@ -211,13 +190,16 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     for (const part of inChunks(asked, CHUKAN_MAX_BATCH)) {
       const got = await remote(() => deps.chukan.obtainInstitutionCodes(part.map((id) => numbers.get(id)!), ctx(PURPOSE_HONSEKI)));
       const now = sqlTime();
-      const rows = part.flatMap((id, i) => (got[i] ? [[id, got[i], now]] : []));
+      const rows = part.flatMap((id, i): [string, string][] => {
+        const code = got[i];
+        return code ? [[id, code]] : [];
+      });
       const [stored] = await Promise.all([
-        insertRows(db, 'INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES ?', rows),
-        recordInquiries('chukan', 'obtainInstitutionCodes', PURPOSE_HONSEKI, part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' }))),
+        rows.length ? runStatement(db, INSERT_CODES, [now, JSON.stringify(rows)]).then((r) => r.affectedRows) : 0,
+        recordInquiries('chukan', 'obtainInstitutionCodes', PURPOSE_HONSEKI, `${batchRef}:codes`, part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' }))),
       ]);
       lost ||= stored < rows.length;
-      for (const [id, code] of rows) codes.set(id as string, code as string);
+      for (const [id, code] of rows) codes.set(id, code);
       heartbeat();
     }
     numbers.clear();
@@ -237,7 +219,7 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
         const r = results[i];
         if (r) out.set(id, r.status === 'determined' ? r.honseki : null);
       });
-      await recordInquiries('chukan', 'inquireHonsekiBatch', PURPOSE_HONSEKI, part.map((id, i) => ({ pseudonymId: id,
+      await recordInquiries('chukan', 'inquireHonsekiBatch', PURPOSE_HONSEKI, batchRef, part.map((id, i) => ({ pseudonymId: id,
         outcome: results[i]?.status === 'not_found' ? 'not_found' : 'ok', permitId: results[i]?.permitId })));
       heartbeat();
     }
@@ -406,7 +388,7 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     const living = ids.filter((id) => identities.has(id) && !identities.get(id)!.dead);
     const [, honseki, regs] = await Promise.all([
       page.batch_id
-        ? recordInquiries('juki', 'batchInquiry', PURPOSE_JUKI, ids.map((id) => ({ pseudonymId: id, outcome: identities.has(id) ? 'ok' : 'not_found' })))
+        ? recordInquiries('juki', 'batchInquiry', PURPOSE_JUKI, `recon:${runId}:${pageNo}`, ids.map((id) => ({ pseudonymId: id, outcome: identities.has(id) ? 'ok' : 'not_found' })))
         : undefined,
       honsekiOf(living, `recon:${runId}:${pageNo}`),
       registrantsOf([...identities.keys()]),

@@ -4,12 +4,16 @@
  * about which case and 資格仮名ID, with what outcome and 提供許可証. The rows hold IDs only, never
  * the number asked about nor the answer, so the auditor (inquiry:read) sees no personal data.
  * Keyset-paged by (at, record_id) like the reviewers' queue; every read is itself audited.
+ * Records of single inquiries are rows of `inquiry_records`; those of batch inquiries (the yearly
+ * reconciliation) are the members of `inquiry_batches` (db/inquiry-batches.ts), merged here in the
+ * same order with the same fields.
  */
 import { Router } from 'express';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
 import { AuditLog } from '../../db/audit';
 import { dbUrlParts, sqlTime } from '../../db/connection';
+import { listBatchRecords } from '../../db/inquiry-batches';
 import { addDays } from '../../domain/iso-date';
 import { actorOf, requirePermission } from '../auth';
 import { parseWith } from '../cases/schemas';
@@ -58,6 +62,9 @@ function decodeCursor(cursor: string): [string, string] {
   return [at, id];
 }
 
+/** The order of the listing, (at, record ID), as MariaDB compares them (fixed-width text, binary collation). */
+const byTimeAndId = (a: RecordRow, b: RecordRow) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0);
+
 const lower = (v: string) => sqlTime(new Date(DAY.test(v) ? `${v}T00:00:00+09:00` : v));
 const upper = (v: string) => sqlTime(new Date(DAY.test(v) ? `${addDays(v, 1)}T00:00:00+09:00` : v));
 const iso = (at: string) => `${at.slice(0, 23).replace(' ', 'T')}Z`;
@@ -78,11 +85,15 @@ export function inquiryRecordRoutes(deps: Pick<ApiDeps, 'config' | 'db'>): Route
     if (q.caseId) { where.push('case_id = ?'); params.push(q.caseId); }
     if (q.pseudonymId) { where.push('pseudonym_id = ?'); params.push(q.pseudonymId); }
     if (q.cursor) { where.push('(at, record_id) > (?, ?)'); params.push(...decodeCursor(q.cursor)); }
-    const rows = await deps.db.query<RecordRow>(
+    const single = await deps.db.query<RecordRow>(
       `SELECT record_id, DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f') AS at, remote, operation, purpose, actor, case_id, pseudonym_id,
               outcome, remote_code, permit_id
          FROM inquiry_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY inquiry_records.at, record_id LIMIT ${q.limit + 1}`, { replacements: params, type: QueryTypes.SELECT });
+    // Batch inquiries (the reconciliation) have no case: their members are records too, merged in the same order.
+    const batched: RecordRow[] = q.caseId ? [] : await listBatchRecords(deps.db, { from, to, pseudonymId: q.pseudonymId,
+      after: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 });
+    const rows = [...single, ...batched].sort(byTimeAndId).slice(0, q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     // Who read which records and why: the filters are IDs and times, never personal data.

@@ -1,14 +1,16 @@
 /**
  * The 情報提供等記録 for auditors (issue #3): `GET /api/v1/inquiry-records` over real HTTP —
- * filters, keyset pages, IDs only, the read audited, auditors only — and the retention purge of
+ * filters, keyset pages, IDs only, the read audited, auditors only; records of batch inquiries
+ * (one per person asked, merged with the single ones; INSERT and SELECT only) — and the retention purge of
  * inquiry results, by `npm run admin -- inquiries:purge` and by the worker's periodic job.
  */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { QueryTypes } from 'sequelize';
 import { createLogger } from '../../common/logger';
 import { sqlTime } from '../../db/connection';
+import { memberRecordId, recordInquiryBatch, type InquiryBatchMember } from '../../db/inquiry-batches';
 import { startInquiryPurge } from '../../worker/inquiry-purge';
 import { config } from '../helpers/env';
 import { call, loginAs, newStaff, startApi, type TestApi } from './auth-helpers';
@@ -85,6 +87,87 @@ describe('inquiry records (情報提供等記録) and the retention purge', () =
     const detail = typeof entry.detail === 'string' ? JSON.parse(entry.detail) : entry.detail;
     expect(detail).toMatchObject({ caseId, items: 1 });
     expect(entry.actor).toBeTruthy();
+  });
+
+  describe('records of batch inquiries (inquiry_batches + inquiry_batch_members, migration 0010)', () => {
+    // Two batches at the same millisecond and one an hour later, in a window no other test writes to.
+    const base = Date.UTC(2040, 0, 1) + randomInt(0, 2 ** 40);
+    const person = randomUUID();
+    const others = Array.from({ length: 4 }, () => randomUUID());
+    const purpose = '給水装置工事主任技術者免状事務: 登録事項の定期照合 (本籍)';
+    let batches: string[] = [];
+    const window = `from=${new Date(base).toISOString()}&to=${new Date(base + 7_200_000).toISOString()}`;
+
+    beforeAll(async () => {
+      const db = api.deps.db;
+      const batch = (operation: string, members: InquiryBatchMember[], at: number) =>
+        recordInquiryBatch(db, { remote: operation === 'batchInquiry' ? 'juki' : 'chukan', operation, purpose, actor: 'system:reconciliation',
+          batchRef: 'recon:test', members }, at);
+      batches = [
+        (await batch('batchInquiry', [...others.slice(0, 2), person, ...others.slice(2)].map((id, i) => ({ pseudonymId: id, outcome: i === 4 ? 'not_found' : 'ok' })), base))!,
+        (await batch('obtainInstitutionCodes', [person, others[0]!].map((id) => ({ pseudonymId: id, outcome: 'ok' })), base))!,
+        (await batch('inquireHonsekiBatch', [others[1]!, person].map((id, i) => ({ pseudonymId: id, outcome: 'ok', permitId: `PERMIT-B${i}` })), base + 3_600_000))!,
+      ];
+      // one single inquiry about the same person inside the window (a case), to be merged with the batch records
+      await db.query(
+        `INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id)
+         VALUES (?, ?, 'juki', 'immediateInquiry', ?, 'system:case-workflow', ?, ?, 'ok', NULL, NULL)`,
+        { replacements: [randomUUID(), sqlTime(new Date(base + 60_000)), purpose, randomUUID(), person] });
+    });
+
+    const all = async (query: string, limit: number) => {
+      const seen: Record<string, unknown>[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await get(`${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        seen.push(...(res.body.items as Record<string, unknown>[]));
+        cursor = res.body.nextCursor as string | null;
+      } while (cursor);
+      return seen;
+    };
+
+    it('when an auditor asks by person, then each batch inquiry is one record of that person, merged in time order with single inquiries', async () => {
+      const recs = await all(`pseudonymId=${person}`, 500);
+      expect(recs).toHaveLength(4);
+      // the two batches of the same millisecond in either order (by batch ID), then the case's inquiry, then the later batch
+      expect(recs.slice(0, 2).map((r) => r.operation).sort()).toEqual(['batchInquiry', 'obtainInstitutionCodes']);
+      expect(recs.slice(2).map((r) => r.operation)).toEqual(['immediateInquiry', 'inquireHonsekiBatch']);
+      expect(recs.map((r) => r.at)).toEqual([...recs.map((r) => r.at as string)].sort());
+      expect(recs[0]!.at).toBe(new Date(base).toISOString());
+      expect(recs[3]).toMatchObject({ remote: 'chukan', operation: 'inquireHonsekiBatch', pseudonymId: person, caseId: null, permitId: 'PERMIT-B1',
+        actor: 'system:reconciliation', purpose, outcome: 'ok', remoteCode: null, at: new Date(base + 3_600_000).toISOString() });
+      for (const r of recs) {
+        expect(Object.keys(r).sort()).toEqual([...RECORD_KEYS].sort());
+        expect(r.recordId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      }
+      // the batch member's record ID is the batch ID and its position
+      expect(recs.find((r) => r.operation === 'batchInquiry')!.recordId).toBe(memberRecordId(batches[0]!, 3));
+      // paged one by one: the same records, once each
+      expect((await all(`pseudonymId=${person}`, 1)).map((r) => r.recordId)).toEqual(recs.map((r) => r.recordId));
+    });
+
+    it('when an auditor pages through a period, then every member of every batch comes once, in (time, record ID) order', async () => {
+      const whole = await all(window, 500);
+      expect(whole).toHaveLength(5 + 2 + 2 + 1);
+      const key = (r: Record<string, unknown>) => `${String(r.at)}|${String(r.recordId)}`;
+      expect(whole.map(key)).toEqual([...whole.map(key)].sort());
+      expect(new Set(whole.map((r) => r.recordId)).size).toBe(whole.length);
+      for (const limit of [1, 2, 3, 4]) expect((await all(window, limit)).map((r) => r.recordId)).toEqual(whole.map((r) => r.recordId));
+      expect(whole.filter((r) => r.pseudonymId === person)).toHaveLength(4);
+      expect(whole.filter((r) => r.outcome === 'not_found').map((r) => r.pseudonymId)).toEqual([others[3]]);
+      // a Japan-time day that ends before the window finds none of them; a filter by case never finds batch records
+      expect((await all(`pseudonymId=${person}&to=${new Date(base - 1).toISOString()}`, 100))).toEqual([]);
+      expect((await get(`caseId=${randomUUID()}&${window}`)).body.items).toEqual([]);
+    });
+
+    it('when the application account tries to change or delete a record, then the grant is missing (INSERT and SELECT only)', async () => {
+      for (const sql of ["UPDATE inquiry_batches SET purpose = 'x' WHERE 1 = 0", 'DELETE FROM inquiry_batches WHERE 1 = 0',
+        "UPDATE inquiry_batch_members SET outcome = 'ok' WHERE 1 = 0", 'DELETE FROM inquiry_batch_members WHERE 1 = 0',
+        "UPDATE inquiry_records SET outcome = 'ok' WHERE 1 = 0", 'DELETE FROM inquiry_records WHERE 1 = 0']) {
+        await expect(api.deps.db.query(sql)).rejects.toMatchObject({ parent: { errno: 1142 } });
+      }
+    });
   });
 
   describe('retention purge of inquiry results', () => {

@@ -127,7 +127,8 @@ describe('yearly reconciliation, worker killed', () => {
     expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'registrant.address_update' AND target_id IN (?)", [ids(moves)])).toBe(3);
     // Nobody's 情報提供等記録 is lost (a page re-asked after the kill may legitimately be recorded twice).
     expect(await count(
-      "SELECT COUNT(DISTINCT pseudonym_id) AS n FROM inquiry_records WHERE remote = 'juki' AND operation = 'batchInquiry' AND pseudonym_id IN (?)",
+      `SELECT COUNT(DISTINCT m.pseudonym_id) AS n FROM inquiry_batch_members m JOIN inquiry_batches b ON b.batch_id = m.batch_id
+      WHERE b.remote = 'juki' AND b.operation = 'batchInquiry' AND m.pseudonym_id IN (?)`,
       [ids(people)])).toBe(people.length);
   }, 300_000);
 });

@@ -114,7 +114,8 @@ describe('yearly reconciliation', () => {
     // The My Number is nowhere but in the vault: not in the history, the audit log or our tables.
     const numbers = people.map((x) => x.myNumber!);
     const history = JSON.stringify(await p.deps.temporal.workflow.getHandle(reconciliationWorkflowId(runId)).fetchHistory());
-    for (const table of ['reconciliation_runs', 'reconciliation_pages', 'reconciliation_findings', 'registrant_notices', 'inquiry_records', 'audit_log', 'cases']) {
+    for (const table of ['reconciliation_runs', 'reconciliation_pages', 'reconciliation_findings', 'registrant_notices', 'inquiry_records',
+      'inquiry_batches', 'inquiry_batch_members', 'audit_log', 'cases']) {
       const rows = JSON.stringify(await p.runtime.db.query(`SELECT * FROM ${table}`, { type: QueryTypes.SELECT }));
       expect(numbers.filter((n) => rows.includes(n))).toEqual([]);
     }
@@ -122,9 +123,30 @@ describe('yearly reconciliation', () => {
     const [batch] = await p.runtime.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'my_number.reveal_batch' AND actor = 'system:reconciliation'",
       { type: QueryTypes.SELECT });
     expect(Number(batch.n)).toBeGreaterThan(0);
-    const [recs] = await p.runtime.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM inquiry_records WHERE pseudonym_id = ? AND remote = 'chukan' AND operation = 'inquireHonsekiBatch'",
-      { replacements: [h0.registrantId], type: QueryTypes.SELECT });
-    expect(Number(recs.n)).toBe(1);
+    // 情報提供等記録: one record per person and inquiry (a batch row, a member row per person), found by person.
+    const recordsOf = (r: Registrant) => p.runtime.db.query<{ remote: string; operation: string; outcome: string; permit_id: string | null;
+      batch_ref: string; actor: string }>(
+      `SELECT b.remote, b.operation, m.outcome, m.permit_id, b.batch_ref, b.actor FROM inquiry_batch_members m JOIN inquiry_batches b ON b.batch_id = m.batch_id
+        WHERE m.pseudonym_id = ? AND b.batch_ref LIKE ? ORDER BY m.batch_id`, { replacements: [r.registrantId, `recon:${runId}:%`], type: QueryTypes.SELECT });
+    const h0Records = await recordsOf(h0);
+    expect(h0Records.map((x) => `${x.remote}.${x.operation}:${x.outcome}`).sort())
+      .toEqual(['chukan.inquireHonsekiBatch:ok', 'chukan.obtainInstitutionCodes:ok', 'juki.batchInquiry:ok']);
+    expect(h0Records.every((x) => x.actor === 'system:reconciliation')).toBe(true);
+    expect(h0Records.find((x) => x.operation === 'inquireHonsekiBatch')?.permit_id).toBeTruthy();
+    // the dead are asked 住基ネット only; nobody is asked twice in a run; the erased and the paper registrant not at all
+    expect((await recordsOf(d0)).map((x) => x.operation)).toEqual(['batchInquiry']);
+    expect(await recordsOf(paper)).toEqual([]);
+    expect(await recordsOf(erased)).toEqual([]);
+    const [dup] = await p.runtime.db.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT m.pseudonym_id, b.operation FROM inquiry_batch_members m JOIN inquiry_batches b ON b.batch_id = m.batch_id
+        WHERE b.batch_ref LIKE ? GROUP BY m.pseudonym_id, b.operation HAVING COUNT(*) > 1) x`, { replacements: [`recon:${runId}:%`], type: QueryTypes.SELECT });
+    expect(Number(dup.n)).toBe(0);
+    // each batch row counts its members
+    const [mismatch] = await p.runtime.db.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM inquiry_batches b WHERE b.batch_ref LIKE ?
+          AND b.members <> (SELECT COUNT(*) FROM inquiry_batch_members m WHERE m.batch_id = b.batch_id)`,
+      { replacements: [`recon:${runId}:%`], type: QueryTypes.SELECT });
+    expect(Number(mismatch.n)).toBe(0);
     await recordHistories(runId);
   }, 120_000);
 
