@@ -15,26 +15,30 @@ interface Pool {
   releaseConnection(c: RawConnection): Promise<void> | void;
 }
 
-async function run<T>(db: Sequelize, type: 'read' | 'write', sql: string, values: unknown[]): Promise<T> {
+type Query = (sql: string, values?: unknown[]) => Promise<unknown>;
+
+/** `fn` with a query function on one pooled connection, released afterwards. */
+async function withConnection<T>(db: Sequelize, type: 'read' | 'write', fn: (q: Query) => Promise<T>): Promise<T> {
   const pool = db.connectionManager as unknown as Pool;
   const conn = await pool.getConnection({ type });
+  const q: Query = (sql, values = []) =>
+    new Promise<unknown>((resolve, reject) => conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result))));
   try {
-    return await new Promise<T>((resolve, reject) => conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result as T))));
+    return await fn(q);
   } finally {
     await pool.releaseConnection(conn);
   }
 }
 
+const run = <T>(db: Sequelize, type: 'read' | 'write', sql: string, values: unknown[]): Promise<T> =>
+  withConnection(db, type, (q) => q(sql, values) as Promise<T>);
+
 /**
  * Several statements as one transaction on one pooled connection (all or none; one commit, so one
  * redo log flush instead of one per statement). Returns each statement's result.
  */
-export async function runTransaction(db: Sequelize, statements: { sql: string; values: unknown[] }[]): Promise<unknown[]> {
-  const pool = db.connectionManager as unknown as Pool;
-  const conn = await pool.getConnection({ type: 'write' });
-  const q = (sql: string, values: unknown[] = []) =>
-    new Promise<unknown>((resolve, reject) => conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result))));
-  try {
+export function runTransaction(db: Sequelize, statements: { sql: string; values: unknown[] }[]): Promise<unknown[]> {
+  return withConnection(db, 'write', async (q) => {
     await q('START TRANSACTION');
     const out: unknown[] = [];
     try {
@@ -45,9 +49,7 @@ export async function runTransaction(db: Sequelize, statements: { sql: string; v
       throw err;
     }
     return out;
-  } finally {
-    await pool.releaseConnection(conn);
-  }
+  });
 }
 
 /** One statement with `?` placeholders on a pooled connection (values escaped by mysql2). */

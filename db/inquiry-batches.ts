@@ -69,8 +69,8 @@ export async function recordInquiryBatch(db: Sequelize, b: InquiryBatch, now = D
   return batchId;
 }
 
-/** A member as a record of `GET /api/v1/inquiry-records` (the shape of an `inquiry_records` row). */
-export interface BatchRecordRow {
+/** A record of `GET /api/v1/inquiry-records`: an `inquiry_records` row, or a batch member in its shape. */
+export interface InquiryRecordRow {
   record_id: string;
   /** DATETIME(3) text, UTC, as `DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f')`. */
   at: string;
@@ -78,12 +78,15 @@ export interface BatchRecordRow {
   operation: string;
   purpose: string;
   actor: string;
-  case_id: null;
-  pseudonym_id: string;
+  case_id: string | null;
+  pseudonym_id: string | null;
   outcome: string;
-  remote_code: null;
+  remote_code: string | null;
   permit_id: string | null;
 }
+
+/** A member as a record: no case, no remote code, always a person. */
+export type BatchRecordRow = InquiryRecordRow & { case_id: null; pseudonym_id: string; remote_code: null };
 
 export interface BatchRecordQuery {
   /** Inclusive lower bound of `at` (DATETIME(3) text, UTC). */

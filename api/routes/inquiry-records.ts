@@ -13,7 +13,7 @@ import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
 import { AuditLog } from '../../db/audit';
 import { dbUrlParts, sqlTime } from '../../db/connection';
-import { listBatchRecords } from '../../db/inquiry-batches';
+import { listBatchRecords, type InquiryRecordRow } from '../../db/inquiry-batches';
 import { addDays } from '../../domain/iso-date';
 import { actorOf, requirePermission } from '../auth';
 import { parseWith } from '../cases/schemas';
@@ -38,22 +38,8 @@ export const InquiryRecordQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-interface RecordRow {
-  record_id: string;
-  at: string;
-  remote: string;
-  operation: string;
-  purpose: string;
-  actor: string;
-  case_id: string | null;
-  pseudonym_id: string | null;
-  outcome: string;
-  remote_code: string | null;
-  permit_id: string | null;
-}
-
 /** `at` as stored (UTC, DATETIME(3) text) and the record ID: opaque to the client. */
-const encodeCursor = (r: RecordRow) => Buffer.from(`${r.at}|${r.record_id}`).toString('base64url');
+const encodeCursor = (r: InquiryRecordRow) => Buffer.from(`${r.at}|${r.record_id}`).toString('base64url');
 function decodeCursor(cursor: string): [string, string] {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!at || !id || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(at) || !UUID.test(id)) {
@@ -63,7 +49,7 @@ function decodeCursor(cursor: string): [string, string] {
 }
 
 /** The order of the listing, (at, record ID), as MariaDB compares them (fixed-width text, binary collation). */
-const byTimeAndId = (a: RecordRow, b: RecordRow) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0);
+const byTimeAndId = (a: InquiryRecordRow, b: InquiryRecordRow) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0);
 
 const lower = (v: string) => sqlTime(new Date(DAY.test(v) ? `${v}T00:00:00+09:00` : v));
 const upper = (v: string) => sqlTime(new Date(DAY.test(v) ? `${addDays(v, 1)}T00:00:00+09:00` : v));
@@ -85,13 +71,13 @@ export function inquiryRecordRoutes(deps: Pick<ApiDeps, 'config' | 'db'>): Route
     if (q.caseId) { where.push('case_id = ?'); params.push(q.caseId); }
     if (q.pseudonymId) { where.push('pseudonym_id = ?'); params.push(q.pseudonymId); }
     if (q.cursor) { where.push('(at, record_id) > (?, ?)'); params.push(...decodeCursor(q.cursor)); }
-    const single = await deps.db.query<RecordRow>(
+    const single = await deps.db.query<InquiryRecordRow>(
       `SELECT record_id, DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f') AS at, remote, operation, purpose, actor, case_id, pseudonym_id,
               outcome, remote_code, permit_id
          FROM inquiry_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY inquiry_records.at, record_id LIMIT ${q.limit + 1}`, { replacements: params, type: QueryTypes.SELECT });
     // Batch inquiries (the reconciliation) have no case: their members are records too, merged in the same order.
-    const batched: RecordRow[] = q.caseId ? [] : await listBatchRecords(deps.db, { from, to, pseudonymId: q.pseudonymId,
+    const batched: InquiryRecordRow[] = q.caseId ? [] : await listBatchRecords(deps.db, { from, to, pseudonymId: q.pseudonymId,
       after: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 });
     const rows = [...single, ...batched].sort(byTimeAndId).slice(0, q.limit + 1);
     const page = rows.slice(0, q.limit);
