@@ -17,6 +17,11 @@ describe('audit log hash chain', () => {
 
   const head = async () => (await db.query<{ pos: number; hash: string; sealed_through: number }>(
     `SELECT pos, hash, sealed_through FROM ${appSchema}.audit_head`, { type: QueryTypes.SELECT }))[0];
+  /** Appends inside a transaction that then rolls back; the number it had taken. */
+  const rolledBackAppend = () => db.transaction(async (t) => {
+    const { seq } = await audit.append(entry('undone'), t);
+    throw Object.assign(new Error('rollback'), { seq });
+  }).catch((err: { seq: number }) => err.seq);
   const chainRow = async (seq: number) => (await db.query<{ pos: number; late: number }>(
     `SELECT pos, late FROM ${appSchema}.audit_chain WHERE entry_seq = ?`, { replacements: [seq], type: QueryTypes.SELECT }))[0];
 
@@ -56,10 +61,7 @@ describe('audit log hash chain', () => {
   });
 
   it('when an append is rolled back, then its number is recorded as a gap; one that commits after that is sealed late', async () => {
-    const rolledBack = await db.transaction(async (t) => {
-      const { seq } = await audit.append(entry('undone'), t);
-      throw Object.assign(new Error('rollback'), { seq });
-    }).catch((err: { seq: number }) => err.seq);
+    const rolledBack = await rolledBackAppend();
     await audit.append(entry());
     await audit.seal();
     const gap = await db.query(`SELECT seq FROM ${appSchema}.audit_gaps WHERE seq = ?`, { replacements: [rolledBack], type: QueryTypes.SELECT });
@@ -141,10 +143,7 @@ describe('audit log hash chain', () => {
   });
 
   it('when an entry is slipped in behind the sealer under a number it had stepped over, then verify reports it unsealed', async () => {
-    const gap = await db.transaction(async (t) => {
-      const { seq } = await audit.append(entry('undone'), t);
-      throw Object.assign(new Error('rollback'), { seq });
-    }).catch((err: { seq: number }) => err.seq);
+    const gap = await rolledBackAppend();
     await audit.append(entry());
     await audit.seal();
     const root = await rootConnection();
