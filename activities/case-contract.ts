@@ -11,6 +11,8 @@ export interface RecordStatusInput {
   note?: string;
   /** Audited with the status change, in its transaction: exactly once (e.g. `case.registration_refused`). */
   audit?: { action: 'case.registration_refused' };
+  /** The notice that goes with the change (as notifyApplicant), sent by the same activity (PATCH_FEWER_TASKS). */
+  notify?: { kind: string; reason?: string };
 }
 export interface CaseRef { caseId: string }
 export interface OpenReviewTaskInput { caseId: string; taskId: string; kind: string; dueBusinessDays: number; findings: CheckFindings }

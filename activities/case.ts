@@ -129,6 +129,30 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
   }
   const applicantOf = (row: CaseRow) => parseJson<Applicant>(row.applicant)!;
 
+  /**
+   * The applicant's notice for this activity (key = the activity, so a retry writes nothing twice);
+   * returns the notice to mail, if the applicant has an address.
+   */
+  async function writeNotice(caseId: string, kind: string, reason: string | undefined, t?: Transaction): Promise<{ noticeId: string } | undefined> {
+    const row = await loadCase(caseId, t);
+    const key = runKey();
+    const text = noticeText(kind, caseId, reason);
+    const noticeId = derivedId(`notice:${key}`);
+    let email: string | undefined = applicantOf(row)?.email;
+    if (!email && row.registrant_id && row.type !== 'registration') {
+      const [r] = await db.query<{ email: string | null }>('SELECT email FROM registrants WHERE registrant_id = ?',
+        { replacements: [row.registrant_id], type: QueryTypes.SELECT, transaction: t });
+      email = r?.email ?? undefined;
+    }
+    await db.query(
+      `INSERT IGNORE INTO notices (notice_id, notice_key, case_id, kind, subject, body, created_at, mail_status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      { replacements: [noticeId, key, caseId, kind, text.subject, text.body, sqlTime(), email ? 'queued' : 'none'], transaction: t });
+    return email ? { noticeId } : undefined;
+  }
+  /** The job carries the notice ID only: the address and text stay in the database. */
+  const enqueueMail = ({ noticeId }: { noticeId: string }) => deps.queues.mail.add({ noticeId }, { jobId: `notice-${noticeId}` });
+
   /** 情報提供等記録 on our side: who asked what, about whom (by 資格仮名ID), why, with what outcome. */
   async function recordInquiry(r: { remote: RemoteName; operation: string; purpose: string; caseId: string; pseudonymId: string;
     outcome: string; remoteCode?: string; permitId?: string }): Promise<void> {
@@ -242,9 +266,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
   }
 
   return {
-    async recordStatus({ caseId, status, seq, note, audit: audited }: RecordStatusInput) {
+    async recordStatus({ caseId, status, seq, note, audit: audited, notify }: RecordStatusInput) {
       const info = workflowRun();
-      await db.transaction(async (t) => {
+      const mail = await db.transaction(async (t) => {
         const [, inserted] = await db.query(
           'INSERT IGNORE INTO case_history (case_id, status, note, transition_key, at) VALUES (?, ?, ?, ?, ?)',
           { replacements: [caseId, status, note?.slice(0, 500) ?? null, `${info.runId}:${seq}`, sqlTime()], transaction: t, type: QueryTypes.INSERT });
@@ -257,7 +281,10 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
               targetId: caseId, outcome: 'denied', detail: { status, reason: note ?? null } }, t);
           }
         }
+        // The notice in the same transaction (idempotent by its key); its mail job once committed.
+        return notify ? writeNotice(caseId, notify.kind, notify.reason, t) : undefined;
       });
+      if (mail) await enqueueMail(mail);
     },
 
     async verifyIdentity({ caseId }: CaseRef) {
@@ -508,22 +535,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
     },
 
     async notifyApplicant({ caseId, kind, reason }) {
-      const row = await loadCase(caseId);
-      const key = runKey();
-      const text = noticeText(kind, caseId, reason);
-      const noticeId = derivedId(`notice:${key}`);
-      let email: string | undefined = applicantOf(row)?.email;
-      if (!email && row.registrant_id && row.type !== 'registration') {
-        const [r] = await db.query<{ email: string | null }>('SELECT email FROM registrants WHERE registrant_id = ?',
-          { replacements: [row.registrant_id], type: QueryTypes.SELECT });
-        email = r?.email ?? undefined;
-      }
-      await db.query(
-        `INSERT IGNORE INTO notices (notice_id, notice_key, case_id, kind, subject, body, created_at, mail_status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        { replacements: [noticeId, key, caseId, kind, text.subject, text.body, sqlTime(), email ? 'queued' : 'none'] });
-      // The job carries the notice ID only: the address and text stay in the database.
-      if (email) await deps.queues.mail.add({ noticeId }, { jobId: `notice-${noticeId}` });
+      const mail = await writeNotice(caseId, kind, reason);
+      if (mail) await enqueueMail(mail);
     },
 
     /** Empties inquiry results whose retention has ended (R4.6): the same purge as the worker's timer. */

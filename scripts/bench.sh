@@ -16,6 +16,9 @@ rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents"
 export RESET_DB=1 LOG_LEVEL=${LOG_LEVEL:-warn} PORT=${PORT:-${P}3000}
 # The API tells the bench where each POST's time went (Server-Timing; off by default elsewhere).
 export SERVER_TIMING=on
+# BENCH_SQL=1: MariaDB counts statements by digest (performance_schema); the top ones are printed
+# after the run, per case, with the account that sent them.
+[ "${BENCH_SQL:-}" = 1 ] && export MARIADB_EXTRA_ARGS="${MARIADB_EXTRA_ARGS:-} --performance-schema=ON --performance-schema-digests-size=2000"
 start_infra
 start_mail_sink
 start_simulators
@@ -27,3 +30,9 @@ start_node api api/main.ts
 wait_port 127.0.0.1 "$PORT" 60 API
 export RUN_DIR WORKER_PID_FILE=$RUN_DIR/worker.pid API_URL=http://127.0.0.1:$PORT
 cd "$ROOT" && npx tsx "scripts/bench-$what.ts" "$@"
+if [ "${BENCH_SQL:-}" = 1 ]; then
+  echo; echo "SQL statements by digest (all accounts; divide by the cases filed):"
+  mariadb --socket="$MARIADB_SOCKET" -u root --table -e "
+    SELECT COUNT_STAR AS n, ROUND(SUM_TIMER_WAIT/1e9) AS ms, SCHEMA_NAME AS db, LEFT(DIGEST_TEXT, 150) AS statement
+      FROM performance_schema.events_statements_summary_by_digest ORDER BY COUNT_STAR DESC LIMIT ${BENCH_SQL_TOP:-40}"
+fi

@@ -10,7 +10,7 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { CaseActivities } from '../../activities/case-contract';
+import type { CaseActivities, NotifyInput } from '../../activities/case-contract';
 import type { CheckFindings, CaseWorkflowInput } from '../../workflows/case/model';
 import { caseWorkflow } from '../../workflows';
 import { connectClient } from '../../common/temporal';
@@ -63,8 +63,19 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
       calls.push({ name, input });
       return (impl as (i: never) => Promise<unknown>)(input);
     }) as CaseActivities[K];
+  const notifyImpl = async (i: NotifyInput) => {
+    await script.gates?.[`notifyApplicant:${i.kind}`]?.pass();
+    await new Promise((r) => setTimeout(r, script.notifyDelayMs?.[i.kind] ?? 0));
+  };
+  const notify = async (i: NotifyInput) => {
+    calls.push({ name: 'notifyApplicant', input: i });
+    await notifyImpl(i);
+  };
   return {
-    recordStatus: rec('recordStatus', async () => undefined),
+    // A status change may carry its notice (PATCH_FEWER_TASKS): recorded as the notice it sends, as the real one does.
+    recordStatus: rec('recordStatus', async (i) => {
+      if (i.notify) await notify({ caseId: i.caseId, ...i.notify });
+    }),
     verifyIdentity: rec('verifyIdentity', async () => script.identity ?? { outcome: 'match', discrepancies: [] }),
     checkHonseki: rec('checkHonseki', async () => script.honseki?.[honsekiCall++] ?? { outcome: 'match' }),
     checkEligibility: rec('checkEligibility', async () => ({ passerFound: true, passerMatches: true, returnOrderWithinYear: false, notes: [] })),
@@ -88,10 +99,7 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
       return { documentId: 'd-1', sha256: 'ab'.repeat(32) };
     }),
     enqueuePrintJob: rec('enqueuePrintJob', async () => undefined),
-    notifyApplicant: rec('notifyApplicant', async (i) => {
-      await script.gates?.[`notifyApplicant:${i.kind}`]?.pass();
-      await new Promise((r) => setTimeout(r, script.notifyDelayMs?.[i.kind] ?? 0));
-    }),
+    notifyApplicant: rec('notifyApplicant', async (i) => notifyImpl(i)),
   };
 }
 

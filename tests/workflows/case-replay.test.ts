@@ -32,6 +32,8 @@ describe('case workflow replay', () => {
     expect(saved.length).toBeGreaterThanOrEqual(9);
     // The newest patch's branch (a refusal at registration, 'registering-business-failure') is among them.
     expect(saved).toContain('case-registration-refused-v4.json');
+    // … and the cases of 'fewer-tasks' (checks together, one activity per status change and its notice).
+    expect(saved).toEqual(expect.arrayContaining(['case-approve-online-v5.json', 'case-return-resubmit-stamp-v5.json', 'case-paid-and-withdrawn-v5.json']));
     const { code, report } = await replay(HISTORY_DIR);
     expect(report.results.filter((r) => !r.ok)).toEqual([]);
     expect(report.results).toHaveLength(saved.length);

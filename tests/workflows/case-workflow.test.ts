@@ -37,7 +37,7 @@ describe('case workflow', () => {
       expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'paid', externalRef: 'gw-1' })]);
       expect(called(calls, 'enqueuePrintJob')).toEqual([{ caseId: out.caseId, documentId: 'd-1' }]);
       expect(called(calls, 'notifyApplicant').map((n) => n.kind)).toEqual(['received', 'payment_requested', 'completed']);
-      await maybeRecordHistory(wf, 'approve-online', 'v3');
+      await maybeRecordHistory(wf, 'approve-online', 'v5');
     }));
 
   it('when the reviewer rejects, then the case ends rejected without payment or registration', () =>
@@ -66,7 +66,7 @@ describe('case workflow', () => {
       expect(statuses(calls)).toEqual(['received', 'identity_check', 'under_review', 'returned_for_correction',
         'resubmitted', 'identity_check', 'under_review', 'awaiting_payment', 'registering', 'producing_license', 'completed']);
       expect(called(calls, 'openReviewTask').map((t) => t.kind)).toEqual(['review', 're_review']);
-      await maybeRecordHistory(wf, 'return-resubmit-stamp');
+      await maybeRecordHistory(wf, 'return-resubmit-stamp', 'v5');
     }));
 
   it('when someone who has not claimed the task decides, then the update is refused before it reaches history', () =>
@@ -147,7 +147,7 @@ describe('case workflow', () => {
       expect(out.status).toBe('withdrawn');
       expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['paid', 'refunded']);
       expect(called(calls, 'registerRegistrant')).toHaveLength(0);
-      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v3');
+      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v5');
     });
   });
 
@@ -186,7 +186,7 @@ describe('case workflow', () => {
       expect((await wf.result()).status).toBe('rejected');
       expect(called(calls, 'openReviewTask')).toHaveLength(1);
       expect(called(calls, 'notifyApplicant')).toContainEqual({ caseId: expect.any(String), kind: 'returned_for_correction', reason: 'honseki_undeterminable' });
-      await maybeRecordHistory(wf, 'honseki-undeterminable');
+      await maybeRecordHistory(wf, 'honseki-undeterminable', 'v5');
     }));
 
   it('when the review task passes its due date, then it is escalated and still decidable', () =>
@@ -228,7 +228,7 @@ describe('case workflow', () => {
         expect(called(calls, 'notifyApplicant').map((n) => [n.kind, n.reason])).toEqual([['received', undefined],
           ['payment_requested', undefined], ['registration_refused', 'registrant_erased']]);
         expect((await wf.query(caseStateQuery)).payment).toMatchObject({ paymentId, status: 'refunded' });
-        await maybeRecordHistory(wf, 'registration-refused', 'v4');
+        await maybeRecordHistory(wf, 'registration-refused', 'v5');
       }));
 
     it('when a case without a fee is refused, then it ends rejected with nothing to refund', () =>

@@ -54,6 +54,12 @@ export const PATCH_LOCAL_ACTIVITIES = 'local-activities';
  * with a refund, a notice and an audit entry; before, it failed the workflow in `registering`.
  */
 export const PATCH_REGISTERING_BUSINESS_FAILURE = 'registering-business-failure';
+/**
+ * Cases started from this version on take fewer workflow and activity tasks (issue #4's speed
+ * targets): the identity, 本籍 and eligibility checks run together; the payment is created by a
+ * local activity; a status change and the notice that goes with it are one local activity.
+ */
+export const PATCH_FEWER_TASKS = 'fewer-tasks';
 
 /** Ends the case early with a terminal status (caught at the top of the workflow). */
 class CaseEnded extends Error {
@@ -79,6 +85,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
   const { caseId, settings } = input;
   // Decided once, at the first workflow task: a case started on older code keeps regular activities.
   const db = patched(PATCH_LOCAL_ACTIVITIES) ? fastLocal : local;
+  const fewerTasks = patched(PATCH_FEWER_TASKS);
   const ref = { caseId };
   const state: CaseState = {
     caseId, status: 'received', history: [], reviewTask: null, payment: null,
@@ -89,11 +96,16 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
   let resubmission: ResubmitInput | null = null;
   let decision: DecisionInput | null = null;
 
-  const setStatus = async (status: CaseStatus, note?: string, audit?: RecordStatusInput['audit']) => {
+  const setStatus = async (status: CaseStatus, note?: string, audit?: RecordStatusInput['audit'], notify?: RecordStatusInput['notify']) => {
     state.status = status;
     state.history.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}) });
     upsertSearchAttributes([{ key: CaseStatusKey, value: status }]);
+    if (notify && fewerTasks) {
+      await db.recordStatus({ caseId, status, seq: ++seq, note, ...(audit ? { audit } : {}), notify });
+      return;
+    }
     await db.recordStatus({ caseId, status, seq: ++seq, note, ...(audit ? { audit } : {}) });
+    if (notify) await db.notifyApplicant({ caseId, ...notify });
   };
   const throwIfWithdrawn = () => {
     if (withdrawal) throw new CaseEnded('withdrawn', withdrawal.reason);
@@ -202,16 +214,17 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     },
   });
 
-  const runChecks = async (): Promise<CheckFindings> => ({
-    identity: await remote.verifyIdentity(ref),
-    honseki: await remote.checkHonseki(ref),
-    eligibility: await db.checkEligibility(ref),
-  });
+  const runChecks = async (): Promise<CheckFindings> => {
+    if (fewerTasks) {
+      const [identity, honseki, eligibility] = await Promise.all([remote.verifyIdentity(ref), remote.checkHonseki(ref), db.checkEligibility(ref)]);
+      return { identity, honseki, eligibility };
+    }
+    return { identity: await remote.verifyIdentity(ref), honseki: await remote.checkHonseki(ref), eligibility: await db.checkEligibility(ref) };
+  };
 
   const returnForCorrection = async (reason: string) => {
     resubmission = null; // before the status changes, so an early resubmission is not lost
-    await setStatus('returned_for_correction', reason);
-    await db.notifyApplicant({ caseId, kind: 'returned_for_correction', reason });
+    await setStatus('returned_for_correction', reason, undefined, { kind: 'returned_for_correction', reason });
     const answered = await condition(() => resubmission !== null || withdrawal !== null, settings.correctionExpiry);
     throwIfWithdrawn();
     if (!answered) throw new CaseEnded('failed', 'correction_expired');
@@ -242,10 +255,10 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
 
   const collectPayment = async () => {
     const paymentId = uuid4();
-    const { checkoutUrl } = await local.createPayment({ caseId, paymentId, method: input.paymentMethod, amount: settings.fee });
+    const { checkoutUrl } = await (fewerTasks ? db : local).createPayment({ caseId, paymentId, method: input.paymentMethod, amount: settings.fee });
     state.payment = { paymentId, method: input.paymentMethod, amount: settings.fee, status: 'pending', checkoutUrl };
-    await setStatus('awaiting_payment'); // after the payment exists: a case awaiting payment can always be paid
-    await db.notifyApplicant({ caseId, kind: 'payment_requested' });
+    // after the payment exists: a case awaiting payment can always be paid
+    await setStatus('awaiting_payment', undefined, undefined, { kind: 'payment_requested' });
     const pay = state.payment;
     const paid = await condition(() => pay.status === 'paid' || withdrawal !== null, settings.paymentExpiry);
     if (pay.status !== 'paid') {
@@ -280,8 +293,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
 
   upsertSearchAttributes([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
   try {
-    await setStatus('received');
-    await db.notifyApplicant({ caseId, kind: 'received' });
+    await setStatus('received', undefined, undefined, { kind: 'received' });
     for (let round = 1; ; round++) {
       await setStatus('identity_check');
       const findings = await runChecks();
@@ -308,8 +320,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
       state.documentId = doc.documentId;
       await db.enqueuePrintJob({ caseId, documentId: doc.documentId });
     }
-    await setStatus('completed');
-    await db.notifyApplicant({ caseId, kind: 'completed' });
+    await setStatus('completed', undefined, undefined, { kind: 'completed' });
   } catch (err) {
     if (!(err instanceof CaseEnded)) throw err;
     if (err.status === 'withdrawn' && state.payment?.status === 'paid' && patched(PATCH_WITHDRAWN_AFTER_PAYMENT)) {
@@ -322,8 +333,8 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
       await local.settlePayment({ caseId, paymentId: state.payment.paymentId, outcome: 'refunded', reason: 'registration_refused' });
       state.payment.status = 'refunded';
     }
-    await setStatus(err.status, err.note, err.refused ? { action: 'case.registration_refused' } : undefined);
-    await db.notifyApplicant({ caseId, kind: err.refused ? 'registration_refused' : err.status, reason: err.note });
+    await setStatus(err.status, err.note, err.refused ? { action: 'case.registration_refused' } : undefined,
+      { kind: err.refused ? 'registration_refused' : err.status, reason: err.note });
   }
   await refundLatePayments();
   return { caseId, status: state.status, registrantId: state.registrantId, licenseNumber: state.licenseNumber };
