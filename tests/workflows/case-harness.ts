@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { CaseActivities, NotifyInput } from '../../activities/case-contract';
 import type { CheckFindings, CaseWorkflowInput } from '../../workflows/case/model';
 import { caseWorkflow } from '../../workflows';
+import { CaseStatusKey, CaseTypeKey, ChannelKey } from '../../workflows/case/search-attributes';
 import { connectClient } from '../../common/temporal';
 import { FAILURE_CONVERTER_PATH, temporalDataConverter } from '../../common/temporal-codec';
 import { config } from '../helpers/env';
@@ -137,6 +138,9 @@ export class CaseHarness {
       return this.client.workflow.start(caseWorkflow, {
         taskQueue: this.taskQueue, workflowId: `case-${caseId}`, workflowExecutionTimeout: '2 minutes',
         args: [{ caseId, type: 'registration', channel: 'mynaportal', paymentMethod: 'online', settings, ...i }],
+        // As api/cases/start-workflow.ts starts every case.
+        typedSearchAttributes: [{ key: CaseTypeKey, value: i.type ?? 'registration' }, { key: ChannelKey, value: i.channel ?? 'mynaportal' },
+          { key: CaseStatusKey, value: 'received' }],
       });
     };
     return worker.runUntil(body({ start, calls }));

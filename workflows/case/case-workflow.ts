@@ -5,6 +5,7 @@
  */
 import {
   ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities, RecordStatusInput } from '../../activities/case-contract';
 import {
@@ -96,10 +97,19 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
   let resubmission: ResubmitInput | null = null;
   let decision: DecisionInput | null = null;
 
+  /**
+   * One search attribute, unless it already has that value: the start sets type, channel and
+   * `received` (api/cases/start-workflow.ts), so a case started on 'fewer-tasks' code upserts only
+   * changes (each upsert is an event and a visibility update). Older cases upsert every time.
+   */
+  const upsertSearchAttribute = (key: typeof CaseStatusKey, value: string) => {
+    if (fewerTasks && workflowInfo().typedSearchAttributes.get(key) === value) return;
+    upsertSearchAttributes([{ key, value }]);
+  };
   const setStatus = async (status: CaseStatus, note?: string, audit?: RecordStatusInput['audit'], notify?: RecordStatusInput['notify']) => {
     state.status = status;
     state.history.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}) });
-    upsertSearchAttributes([{ key: CaseStatusKey, value: status }]);
+    upsertSearchAttribute(CaseStatusKey, status);
     if (notify && fewerTasks) {
       await db.recordStatus({ caseId, status, seq: ++seq, note, ...(audit ? { audit } : {}), notify });
       return;
@@ -291,7 +301,12 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     }
   };
 
-  upsertSearchAttributes([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
+  if (fewerTasks) {
+    upsertSearchAttribute(CaseTypeKey, input.type);
+    upsertSearchAttribute(ChannelKey, input.channel);
+  } else {
+    upsertSearchAttributes([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
+  }
   try {
     await setStatus('received', undefined, undefined, { kind: 'received' });
     for (let round = 1; ; round++) {
