@@ -369,11 +369,11 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     const done = await loadPage(runId, pageNo);
     if (done) return { registrants: done.registrants, lastId: done.last_id, batchId: done.batch_id, readyAt: new Date().toISOString() };
     // R6.1: only persons in the registry (not erased) are asked about.
-    const rows = await db.query<{ registrant_id: string }>(
+    const rows = await selectArrays(db,
       `SELECT registrant_id FROM registrants WHERE registrant_id > ? AND qualification_status <> 'erased' ORDER BY registrant_id LIMIT ${Number(pageSize)}`,
-      { replacements: [afterId], type: QueryTypes.SELECT });
+      [afterId]);
     if (rows.length === 0) return { registrants: 0, lastId: afterId, batchId: null, readyAt: new Date().toISOString() };
-    const ids = rows.map((r) => r.registrant_id);
+    const ids = rows.map((r) => r[0] as string);
     const lastId = ids[ids.length - 1]!;
     const numbers = await vault.revealMany(ids, { actor: RECONCILIATION_ACTOR, purpose: PURPOSE_JUKI, batchRef: `recon:${runId}:${pageNo}` });
     const submitted = ids.filter((id) => numbers.has(id)); // paper and e-Gov registrants have no My Number
