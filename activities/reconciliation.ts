@@ -23,10 +23,10 @@ import { CHUKAN_MAX_BATCH } from '../adapters/chukan';
 import type { SystemCaseInput } from '../api/cases/system-intake';
 import type { Queues } from '../common/queues';
 import type { AuditLog } from '../db/audit';
-import { insertRows, KEYS, runStatement, selectByKeys } from '../db/bulk';
+import { insertRows, JSON_TEXT, jsonParam, runStatement, runTransaction, selectArrays } from '../db/bulk';
 import { sqlTime } from '../db/connection';
 import { derivedId } from '../db/documents';
-import { recordInquiryBatch } from '../db/inquiry-batches';
+import { inquiryBatchStatements, recordInquiryBatch } from '../db/inquiry-batches';
 import type { MyNumberVault } from '../db/vault';
 import type { FindingKind, ReconciliationProgress } from '../workflows/reconciliation/model';
 import type {
@@ -73,6 +73,15 @@ interface RegistrantRow {
   address: string | null;
   honseki: string | null;
 }
+
+/**
+ * A page's keys are a contiguous range of the registrant key, (after, last]: its lookups (our file,
+ * the institution codes) read that range in key order and keep the rows of the persons asked
+ * about — a range scan instead of 10,000 index probes joined from a list of keys, about a fifth of
+ * the database's work per person. (The vault is still read by the exact list: it reads no entry
+ * it was not asked for.)
+ */
+interface KeyRange { after: string; last: string }
 
 interface Finding {
   registrantId: string;
@@ -140,7 +149,7 @@ async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
  * VALUES list of 10,000 rows. IGNORE: a code another run stored first wins (re-read after).
  */
 const INSERT_CODES = `INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at)
-  SELECT j.pseudonym_id, j.code, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (pseudonym_id VARCHAR(255) PATH '$[0]', code VARCHAR(255) PATH '$[1]')) AS j`;
+  SELECT j.pseudonym_id, j.code, ? FROM JSON_TABLE(${JSON_TEXT}, '$[*]' COLUMNS (pseudonym_id VARCHAR(255) PATH '$[0]', code VARCHAR(255) PATH '$[1]')) AS j`;
 
 const inChunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
@@ -173,13 +182,17 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     }
   }
 
-  /** The institution codes of `ids`, obtaining (once per person, in batch) those we do not hold yet. */
-  async function institutionCodes(ids: string[], batchRef: string): Promise<Map<string, string>> {
+  /**
+   * The institution codes of `ids` (all in the page's key range), obtaining (once per person, in
+   * batch) those we do not hold yet.
+   */
+  async function institutionCodes(range: KeyRange, ids: string[], batchRef: string): Promise<Map<string, string>> {
     const codes = new Map<string, string>();
     const known = async (of: string[]) => {
-      const rows = await selectByKeys<{ pseudonym_id: string; institution_code: string }>(db,
-        `SELECT c.pseudonym_id, c.institution_code FROM ${KEYS} JOIN institution_codes c ON c.pseudonym_id = k.id`, of);
-      for (const r of rows) codes.set(r.pseudonym_id, r.institution_code);
+      const want = new Set(of);
+      const rows = await selectArrays(db, 'SELECT pseudonym_id, institution_code FROM institution_codes WHERE pseudonym_id > ? AND pseudonym_id <= ?',
+        [range.after, range.last]);
+      for (const r of rows) if (want.has(r[0] as string)) codes.set(r[0] as string, r[1] as string);
     };
     await known(ids);
     const missing = ids.filter((id) => !codes.has(id));
@@ -194,10 +207,12 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
         const code = got[i];
         return code ? [[id, code]] : [];
       });
-      const [stored] = await Promise.all([
-        rows.length ? runStatement(db, INSERT_CODES, [now, JSON.stringify(rows)]).then((r) => r.affectedRows) : 0,
-        recordInquiries('chukan', 'obtainInstitutionCodes', PURPOSE_HONSEKI, `${batchRef}:codes`, part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' }))),
-      ]);
+      // The codes and the 情報提供等記録 of the call that gave them in one transaction (one commit): a
+      // stored code always has its record.
+      const records = inquiryBatchStatements({ remote: 'chukan', operation: 'obtainInstitutionCodes', purpose: PURPOSE_HONSEKI, actor: RECONCILIATION_ACTOR,
+        batchRef: `${batchRef}:codes`, members: part.map((id, i) => ({ pseudonymId: id, outcome: got[i] ? 'ok' : 'not_found' })) }).statements;
+      const results = await runTransaction(db, rows.length ? [{ sql: INSERT_CODES, values: [now, jsonParam(rows)] }, ...records] : records);
+      const stored = rows.length ? (results[0] as { affectedRows: number }).affectedRows : 0;
       lost ||= stored < rows.length;
       for (const [id, code] of rows) codes.set(id, code);
       heartbeat();
@@ -208,10 +223,10 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     return codes;
   }
 
-  async function honsekiOf(ids: string[], batchRef: string): Promise<Map<string, string | null>> {
+  async function honsekiOf(range: KeyRange, ids: string[], batchRef: string): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
     if (ids.length === 0) return out;
-    const codes = await institutionCodes(ids, batchRef);
+    const codes = await institutionCodes(range, ids, batchRef);
     const asked = ids.filter((id) => codes.has(id));
     for (const part of inChunks(asked, CHUKAN_MAX_BATCH)) {
       const results = await remote(() => deps.chukan.inquireHonsekiBatch(part.map((id) => codes.get(id)!), ctx(PURPOSE_HONSEKI)));
@@ -226,10 +241,18 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     return out;
   }
 
-  async function registrantsOf(ids: string[]): Promise<Map<string, RegistrantRow>> {
-    const rows = await selectByKeys<RegistrantRow>(db,
-      `SELECT r.registrant_id, r.name_kanji, r.name_kana, r.postal_code, r.address, r.honseki FROM ${KEYS} JOIN registrants r ON r.registrant_id = k.id`, ids);
-    return new Map(rows.map((r) => [r.registrant_id, r]));
+  async function registrantsOf(range: KeyRange, ids: string[]): Promise<Map<string, RegistrantRow>> {
+    const want = new Set(ids);
+    const out = new Map<string, RegistrantRow>();
+    const rows = await selectArrays(db,
+      'SELECT registrant_id, name_kanji, name_kana, postal_code, address, honseki FROM registrants WHERE registrant_id > ? AND registrant_id <= ?',
+      [range.after, range.last]);
+    for (const r of rows) {
+      const id = r[0] as string;
+      if (want.has(id)) out.set(id, { registrant_id: id, name_kanji: r[1] as string, name_kana: r[2] as string, postal_code: r[3] as string | null,
+        address: r[4] as string | null, honseki: r[5] as string | null });
+    }
+    return out;
   }
 
   async function recordFindings(runId: string, pageNo: number, findings: Finding[]): Promise<void> {
@@ -346,11 +369,11 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
     const done = await loadPage(runId, pageNo);
     if (done) return { registrants: done.registrants, lastId: done.last_id, batchId: done.batch_id, readyAt: new Date().toISOString() };
     // R6.1: only persons in the registry (not erased) are asked about.
-    const rows = await db.query<{ registrant_id: string }>(
+    const rows = await selectArrays(db,
       `SELECT registrant_id FROM registrants WHERE registrant_id > ? AND qualification_status <> 'erased' ORDER BY registrant_id LIMIT ${Number(pageSize)}`,
-      { replacements: [afterId], type: QueryTypes.SELECT });
+      [afterId]);
     if (rows.length === 0) return { registrants: 0, lastId: afterId, batchId: null, readyAt: new Date().toISOString() };
-    const ids = rows.map((r) => r.registrant_id);
+    const ids = rows.map((r) => r[0] as string);
     const lastId = ids[ids.length - 1]!;
     const numbers = await vault.revealMany(ids, { actor: RECONCILIATION_ACTOR, purpose: PURPOSE_JUKI, batchRef: `recon:${runId}:${pageNo}` });
     const submitted = ids.filter((id) => numbers.has(id)); // paper and e-Gov registrants have no My Number
@@ -384,14 +407,15 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
         if (id && r.outcome === 'found' && r.identity) identities.set(id, r.identity);
       }
     }
+    const range: KeyRange = { after: page.after_id, last: page.last_id };
     // The 住基ネット records are written while the 中間サーバー is asked; all are in before any finding.
     const living = ids.filter((id) => identities.has(id) && !identities.get(id)!.dead);
     const [, honseki, regs] = await Promise.all([
       page.batch_id
         ? recordInquiries('juki', 'batchInquiry', PURPOSE_JUKI, `recon:${runId}:${pageNo}`, ids.map((id) => ({ pseudonymId: id, outcome: identities.has(id) ? 'ok' : 'not_found' })))
         : undefined,
-      honsekiOf(living, `recon:${runId}:${pageNo}`),
-      registrantsOf([...identities.keys()]),
+      honsekiOf(range, living, `recon:${runId}:${pageNo}`),
+      registrantsOf(range, [...identities.keys()]),
     ]);
     heartbeat();
     const findings = [...identities].flatMap(([id, identity]) => {

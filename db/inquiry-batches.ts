@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { RemoteName } from '../adapters';
-import { runTransaction } from './bulk';
+import { JSON_TEXT, jsonParam, runTransaction } from './bulk';
 import { sqlTime } from './connection';
 
 export interface InquiryBatchMember {
@@ -49,22 +49,31 @@ export const memberRecordId = (batchId: string, seq: number): string => `${batch
  */
 const INSERT_MEMBERS = `INSERT INTO inquiry_batch_members (pseudonym_id, batch_id, seq, outcome, permit_id)
   SELECT j.pseudonym_id, ?, j.n + ?, j.outcome, j.permit_id
-    FROM JSON_TABLE(?, '$[*]' COLUMNS (n FOR ORDINALITY, pseudonym_id VARCHAR(255) PATH '$[0]', outcome VARCHAR(255) PATH '$[1]',
+    FROM JSON_TABLE(${JSON_TEXT}, '$[*]' COLUMNS (n FOR ORDINALITY, pseudonym_id VARCHAR(255) PATH '$[0]', outcome VARCHAR(255) PATH '$[1]',
       permit_id VARCHAR(255) PATH '$[2]')) AS j`;
 const INSERT_BATCH = `INSERT INTO inquiry_batches (batch_id, at, remote, operation, purpose, actor, batch_ref, members)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 const CHUNK = 10_000;
 
+/**
+ * The statements that record one batch inquiry (the batch row, then its members in chunks), for
+ * one transaction — recordInquiryBatch's, or the caller's with its own writes of the same answer.
+ */
+export function inquiryBatchStatements(b: InquiryBatch, now = Date.now()): { batchId: string; statements: { sql: string; values: unknown[] }[] } {
+  const batchId = inquiryBatchId(now);
+  const statements = [{ sql: INSERT_BATCH, values: [batchId, sqlTime(new Date(now)), b.remote, b.operation, b.purpose, b.actor, b.batchRef ?? null,
+    b.members.length] as unknown[] }];
+  for (let i = 0; i < b.members.length; i += CHUNK) {
+    const json = jsonParam(b.members.slice(i, i + CHUNK).map((m) => [m.pseudonymId, m.outcome, m.permitId ?? null]));
+    statements.push({ sql: INSERT_MEMBERS, values: [batchId, i, json] });
+  }
+  return { batchId, statements };
+}
+
 /** Records one batch inquiry: the batch and all its members, or nothing. Returns the batch ID. */
 export async function recordInquiryBatch(db: Sequelize, b: InquiryBatch, now = Date.now()): Promise<string | null> {
   if (b.members.length === 0) return null;
-  const batchId = inquiryBatchId(now);
-  const statements = [{ sql: INSERT_BATCH, values: [batchId, sqlTime(new Date(now)), b.remote, b.operation, b.purpose, b.actor, b.batchRef ?? null,
-    b.members.length] }];
-  for (let i = 0; i < b.members.length; i += CHUNK) {
-    const json = JSON.stringify(b.members.slice(i, i + CHUNK).map((m) => [m.pseudonymId, m.outcome, m.permitId ?? null]));
-    statements.push({ sql: INSERT_MEMBERS, values: [batchId, i, json] });
-  }
+  const { batchId, statements } = inquiryBatchStatements(b, now);
   await runTransaction(db, statements);
   return batchId;
 }

@@ -7,11 +7,11 @@
  * row does not decrypt. A keyed HMAC (blind index) finds a person's entry without decrypting.
  * Every store and reveal is written to the audit log with actor and purpose, never the number.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { isValidMyNumber } from '../common/mynumber';
 import type { AuditLog } from './audit';
-import { insertRows, KEYS, selectByKeys } from './bulk';
+import { forEachByKeys, insertRows, NUMBERED_KEYS } from './bulk';
 
 export interface VaultKeys {
   ring: Map<string, Buffer>;
@@ -42,6 +42,8 @@ export class VaultError extends Error {
 
 export class MyNumberVault {
   private readonly table: string;
+  /** The ring as key objects, made once: a raw key given to createDecipheriv is imported again on every call. */
+  private readonly keyObjects = new Map<string, KeyObject>();
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -50,6 +52,7 @@ export class MyNumberVault {
     private readonly audit: AuditLog,
   ) {
     this.table = `${vaultSchema}.my_number_links`;
+    for (const [id, key] of keys.ring) this.keyObjects.set(id, createSecretKey(key));
   }
 
   blindIndex(myNumber: string): Buffer {
@@ -70,15 +73,22 @@ export class MyNumberVault {
   }
 
   private decrypt(row: LinkRow): string {
-    const key = this.keys.ring.get(row.key_id);
-    if (!key) throw new VaultError('UNKNOWN_KEY', `vault entry encrypted under unknown key id ${row.key_id}`);
+    return this.open(row.pseudonym_id, row.key_id, row.iv, row.ciphertext, row.auth_tag);
+  }
+
+  /** AES-256-GCM decryption of one entry; the tag covers the ciphertext and the row's AAD. */
+  private open(pseudonymId: string, keyId: string, iv: Buffer, ciphertext: Buffer, tag: Buffer): string {
+    const key = this.keyObjects.get(keyId);
+    if (!key) throw new VaultError('UNKNOWN_KEY', `vault entry encrypted under unknown key id ${keyId}`);
     try {
-      const d = createDecipheriv('aes-256-gcm', key, row.iv);
-      d.setAAD(this.aad(row.pseudonym_id));
-      d.setAuthTag(row.auth_tag);
-      return Buffer.concat([d.update(row.ciphertext), d.final()]).toString('utf8');
+      const d = createDecipheriv('aes-256-gcm', key, iv);
+      d.setAAD(this.aad(pseudonymId));
+      d.setAuthTag(tag);
+      const plain = d.update(ciphertext);
+      d.final(); // verifies the tag (throws on a mismatch); GCM returns no further bytes here
+      return plain.toString('utf8');
     } catch {
-      throw new VaultError('INTEGRITY', `vault entry ${row.pseudonym_id} failed authentication`);
+      throw new VaultError('INTEGRITY', `vault entry ${pseudonymId} failed authentication`);
     }
   }
 
@@ -207,10 +217,11 @@ export class MyNumberVault {
   async revealMany(pseudonymIds: string[], access: VaultAccess & { batchRef?: string }): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const ids = [...new Set(pseudonymIds)];
-    // A page of thousands: the bulk path, not Sequelize's replacement parser (db/bulk.ts).
-    const rows = await selectByKeys<LinkRow>(this.sequelize,
-      `SELECT l.pseudonym_id, l.key_id, l.iv, l.ciphertext, l.auth_tag FROM ${KEYS} JOIN ${this.table} l ON l.pseudonym_id = k.id`, ids);
-    for (const row of rows) out.set(row.pseudonym_id, this.decrypt(row));
+    // A page of thousands: the bulk path, rows as arrays (db/bulk.ts). The AAD's 資格仮名ID is the
+    // key the row matched (l.pseudonym_id = k.id, binary collation), so it is not read back.
+    await forEachByKeys(this.sequelize,
+      `SELECT k.n, l.key_id, l.iv, l.ciphertext, l.auth_tag FROM ${NUMBERED_KEYS} JOIN ${this.table} l ON l.pseudonym_id = k.id`, ids,
+      (id, r) => out.set(id, this.open(id, r[1] as string, r[2] as Buffer, r[3] as Buffer, r[4] as Buffer)));
     // Hex in groups of 8: a bare 64-digit hex digest holds a 12-digit run with a valid check digit
     // about once in 400 batches, and the audit log rightly refuses anything that looks like a My Number.
     const digest = createHash('sha256').update([...ids].sort().join('\n')).digest('hex').match(/.{8}/g)!.join(':');

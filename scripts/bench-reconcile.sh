@@ -43,4 +43,7 @@ start_node sim-juki "${PROF[@]}" simulators/juki/main.ts --port "${JUKI_SIM_URL#
 start_node sim-chukan "${PROF[@]}" simulators/chukan/main.ts --port "${CHUKAN_SIM_URL##*:}" --seed "$SEED" --size "$POP" --log-level warn
 wait_port 127.0.0.1 "${JUKI_SIM_URL##*:}" 120 "juki simulator"
 wait_port 127.0.0.1 "${CHUKAN_SIM_URL##*:}" 60 "chukan simulator"
-cd "$ROOT" && node ${BENCH_NODE_FLAGS---max-semi-space-size=64} "${PROF[@]}" --import tsx scripts/bench-reconcile.ts --size "$SIZE" --seed "$SEED" --population "$POP"
+# The bench process is the worker, so it is preloaded as the worker is (start_node in lib.sh):
+# workflows without the SDK's per-promise stack-trace tracking (worker/workflow-threads.cjs).
+cd "$ROOT" && node ${BENCH_NODE_FLAGS---max-semi-space-size=64} "${PROF[@]}" --require "$ROOT/worker/workflow-threads.cjs" --import tsx \
+  scripts/bench-reconcile.ts --size "$SIZE" --seed "$SEED" --population "$POP"
