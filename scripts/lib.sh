@@ -229,7 +229,9 @@ start_node() { # name script [args...]
   # the CPU the API leaves (WORKER_NICE, default 10; 0 to disable). Separate hosts need nothing.
   local nice=()
   [ "$name" = worker ] && [ "${WORKER_NICE:-10}" != 0 ] && nice=(nice -n "${WORKER_NICE:-10}")
-  (cd "$ROOT" && exec "${nice[@]}" node ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} "${preload[@]}" --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
+  # WORKER_NODE_FLAGS / API_NODE_FLAGS: node (V8) flags of that service only.
+  local flags_var="${name^^}_NODE_FLAGS"; flags_var=${flags_var//-/_}
+  (cd "$ROOT" && exec "${nice[@]}" node ${!flags_var:-} ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} "${preload[@]}" --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$RUN_DIR/$name.pid"
   NODE_PIDS+=("$pid")
