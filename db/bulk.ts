@@ -1,5 +1,6 @@
 /**
- * Bulk statements (multi-row INSERT … VALUES ?, SELECT … IN (?)) on a pooled connection, without
+ * Bulk statements (multi-row INSERT … VALUES ?, lookups by a JSON array of keys, several statements
+ * in one transaction) on a pooled connection, without
  * Sequelize's query layer: for a statement of thousands of rows its replacement parser and its
  * query-kind checks (which lower-case the whole SQL text) cost more than the database does.
  * Values are escaped by mysql2 (`VALUES ?` takes an array of row arrays). Not for use inside a
@@ -18,14 +19,14 @@ interface Pool {
 
 type Query = (sql: string, values?: unknown[]) => Promise<unknown>;
 
-/** `fn` with a query function on one pooled connection, released afterwards. */
-async function withConnection<T>(db: Sequelize, type: 'read' | 'write', fn: (q: Query) => Promise<T>): Promise<T> {
+/** `fn` with a query function (and the raw connection) on one pooled connection, released afterwards. */
+async function withConnection<T>(db: Sequelize, type: 'read' | 'write', fn: (q: Query, conn: RawConnection) => Promise<T>): Promise<T> {
   const pool = db.connectionManager as unknown as Pool;
   const conn = await pool.getConnection({ type });
   const q: Query = (sql, values = []) =>
     new Promise<unknown>((resolve, reject) => conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result))));
   try {
-    return await fn(q);
+    return await fn(q, conn);
   } finally {
     await pool.releaseConnection(conn);
   }
@@ -46,15 +47,9 @@ const plainTypeCast = (_field: unknown, next: () => unknown) => next();
  * they select no dates or decimals) that cost more than the rest of decoding a 10,000-row page
  * lookup; a query's own typeCast replaces it, and no object per row is built.
  */
-export async function selectArrays(db: Sequelize, sql: string, values: unknown[]): Promise<ArrayRow[]> {
-  const pool = db.connectionManager as unknown as Pool;
-  const conn = await pool.getConnection({ type: 'read' });
-  try {
-    return await new Promise<ArrayRow[]>((resolve, reject) =>
-      conn.query({ sql, values, rowsAsArray: true, typeCast: plainTypeCast }, (err, result) => (err ? reject(err) : resolve(result as ArrayRow[]))));
-  } finally {
-    await pool.releaseConnection(conn);
-  }
+export function selectArrays(db: Sequelize, sql: string, values: unknown[]): Promise<ArrayRow[]> {
+  return withConnection(db, 'read', (_q, conn) => new Promise<ArrayRow[]>((resolve, reject) =>
+    conn.query({ sql, values, rowsAsArray: true, typeCast: plainTypeCast }, (err, result) => (err ? reject(err) : resolve(result as ArrayRow[])))));
 }
 
 /**
@@ -102,20 +97,18 @@ export const jsonParam = (value: unknown): Buffer => Buffer.from(JSON.stringify(
 export const JSON_TEXT = 'CONVERT(? USING utf8mb4)';
 
 /**
- * The keys of selectByKeys (a jsonParam) as a derived table `k` with one column `k.id` (utf8mb4_bin, as every
- * table here), to be joined: `SELECT t.a FROM ${KEYS} JOIN t ON t.id = k.id`.
+ * The keys of forEachByKeys (a jsonParam) as a derived table `k` with their position `k.n` (1-based)
+ * and the key `k.id` (utf8mb4_bin, as every table here), to be joined:
+ * `SELECT k.n, t.a FROM ${NUMBERED_KEYS} JOIN t ON t.id = k.id`.
  */
-export const KEYS = "JSON_TABLE(CONVERT(? USING utf8mb4), '$[*]' COLUMNS (id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS k";
+export const NUMBERED_KEYS = `JSON_TABLE(${JSON_TEXT}, '$[*]' COLUMNS (n FOR ORDINALITY, id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS k`;
 
 /**
- * KEYS with each key's position too: `k.n` (1-based) and `k.id`, for forEachByKeys.
- */
-export const NUMBERED_KEYS = "JSON_TABLE(CONVERT(? USING utf8mb4), '$[*]' COLUMNS (n FOR ORDINALITY, id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS k";
-
-/**
- * selectByKeys for large lookups, without row objects: `sql` joins NUMBERED_KEYS and selects `k.n`
- * first; `fn` gets the key each row matched (from our own array, so no key is decoded from the
- * reply) and the row as an array (index 0 is `k.n`). Duplicate keys are dropped first.
+ * Rows for many keys, without row objects: the keys go as one JSON array that `sql` joins
+ * (NUMBERED_KEYS), each an eq_ref lookup on the table's key — for 10,000 keys MariaDB spends half
+ * the CPU of `IN (…)` with 10,000 literals. `sql` selects `k.n` first; `fn` gets the key each row
+ * matched (from our own array, so no key is decoded from the reply) and the row as an array (index
+ * 0 is `k.n`). Duplicate keys are dropped first, so a key matches once.
  */
 export async function forEachByKeys(db: Sequelize, sql: string, keys: string[], fn: (key: string, row: ArrayRow) => void, args: unknown[] = [],
   chunk = 10_000): Promise<void> {
@@ -126,28 +119,3 @@ export async function forEachByKeys(db: Sequelize, sql: string, keys: string[], 
   }
 }
 
-/**
- * Rows for many keys: the keys go as one JSON array that the statement joins (`KEYS`), each an
- * eq_ref lookup on the table's key. For 10,000 keys MariaDB spends half the CPU of `IN (…)` with
- * 10,000 literals (parsing them and building the IN list's lookup table). Duplicate keys are
- * dropped first, so a key matches once, as with IN. `args` are the `?` before KEYS's.
- */
-export async function selectByKeys<T>(db: Sequelize, sql: string, keys: string[], args: unknown[] = [], chunk = 10_000): Promise<T[]> {
-  const unique = [...new Set(keys)];
-  const out: T[] = [];
-  for (let i = 0; i < unique.length; i += chunk) {
-    const rows = await run<T[]>(db, 'read', sql, [...args, jsonParam(unique.slice(i, i + chunk))]);
-    for (const r of rows) out.push(r);
-  }
-  return out;
-}
-
-/** `sql` has one `IN (?)` for the keys and may have other `?` before it (`args`); chunked by `chunk` keys. */
-export async function selectIn<T>(db: Sequelize, sql: string, keys: string[], args: unknown[] = [], chunk = 5000): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < keys.length; i += chunk) {
-    const rows = await run<T[]>(db, 'read', sql, [...args, keys.slice(i, i + chunk)]);
-    for (const r of rows) out.push(r);
-  }
-  return out;
-}
