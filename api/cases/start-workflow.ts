@@ -6,7 +6,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { caseWorkflow } from '../../workflows';
-import { CaseStatusKey, CaseTypeKey, ChannelKey } from '../../workflows/case/search-attributes';
+import { caseStartSearchAttributes } from '../../workflows/case/search-attributes';
 import type { CaseSettings, CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
 
 export interface CaseStart {
@@ -25,7 +25,7 @@ export async function startCaseWorkflow(temporal: Client, taskQueue: string, set
       taskQueue,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       // Filterable in the UI from the start; the workflow then upserts only what changes.
-      typedSearchAttributes: [{ key: CaseTypeKey, value: c.type }, { key: ChannelKey, value: c.channel }, { key: CaseStatusKey, value: 'received' }],
+      typedSearchAttributes: caseStartSearchAttributes(c.type, c.channel),
       args: [{ caseId: c.caseId, type: c.type, channel: c.channel, paymentMethod: c.paymentMethod, settings: settings(c.type) }],
     });
     return true;

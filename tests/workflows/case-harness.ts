@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import type { CaseActivities, NotifyInput } from '../../activities/case-contract';
 import type { CheckFindings, CaseWorkflowInput } from '../../workflows/case/model';
 import { caseWorkflow } from '../../workflows';
-import { CaseStatusKey, CaseTypeKey, ChannelKey } from '../../workflows/case/search-attributes';
+import { caseStartSearchAttributes } from '../../workflows/case/search-attributes';
 import { connectClient } from '../../common/temporal';
 import { FAILURE_CONVERTER_PATH, temporalDataConverter } from '../../common/temporal-codec';
 import { config } from '../helpers/env';
@@ -139,8 +139,7 @@ export class CaseHarness {
         taskQueue: this.taskQueue, workflowId: `case-${caseId}`, workflowExecutionTimeout: '2 minutes',
         args: [{ caseId, type: 'registration', channel: 'mynaportal', paymentMethod: 'online', settings, ...i }],
         // As api/cases/start-workflow.ts starts every case.
-        typedSearchAttributes: [{ key: CaseTypeKey, value: i.type ?? 'registration' }, { key: ChannelKey, value: i.channel ?? 'mynaportal' },
-          { key: CaseStatusKey, value: 'received' }],
+        typedSearchAttributes: caseStartSearchAttributes(i.type ?? 'registration', i.channel ?? 'mynaportal'),
       });
     };
     return worker.runUntil(body({ start, calls }));

@@ -98,18 +98,18 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
   let decision: DecisionInput | null = null;
 
   /**
-   * One search attribute, unless it already has that value: the start sets type, channel and
-   * `received` (api/cases/start-workflow.ts), so a case started on 'fewer-tasks' code upserts only
-   * changes (each upsert is an event and a visibility update). Older cases upsert every time.
+   * The search attributes whose value changes: the start sets type, channel and `received`
+   * (caseStartSearchAttributes), so a case started on 'fewer-tasks' code upserts only changes (each
+   * upsert is an event and a visibility update). Older cases upsert every time.
    */
-  const upsertSearchAttribute = (key: typeof CaseStatusKey, value: string) => {
-    if (fewerTasks && workflowInfo().typedSearchAttributes.get(key) === value) return;
-    upsertSearchAttributes([{ key, value }]);
+  const upsertChanged = (pairs: { key: typeof CaseStatusKey; value: string }[]) => {
+    const changed = fewerTasks ? pairs.filter(({ key, value }) => workflowInfo().typedSearchAttributes.get(key) !== value) : pairs;
+    if (changed.length > 0) upsertSearchAttributes(changed);
   };
   const setStatus = async (status: CaseStatus, note?: string, audit?: RecordStatusInput['audit'], notify?: RecordStatusInput['notify']) => {
     state.status = status;
     state.history.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}) });
-    upsertSearchAttribute(CaseStatusKey, status);
+    upsertChanged([{ key: CaseStatusKey, value: status }]);
     if (notify && fewerTasks) {
       await db.recordStatus({ caseId, status, seq: ++seq, note, ...(audit ? { audit } : {}), notify });
       return;
@@ -301,12 +301,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     }
   };
 
-  if (fewerTasks) {
-    upsertSearchAttribute(CaseTypeKey, input.type);
-    upsertSearchAttribute(ChannelKey, input.channel);
-  } else {
-    upsertSearchAttributes([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
-  }
+  upsertChanged([{ key: CaseTypeKey, value: input.type }, { key: ChannelKey, value: input.channel }]);
   try {
     await setStatus('received', undefined, undefined, { kind: 'received' });
     for (let round = 1; ; round++) {
