@@ -1,9 +1,11 @@
 /**
- * 情報提供等記録 of batch inquiries (migration 0010): one `inquiry_batches` row per batch (when,
- * remote, operation, purpose, actor, reference, size) and one narrow `inquiry_batch_members` row
- * per person asked about, written together in one transaction. Each member is one record; its
- * record ID is the batch ID followed by its position in 8 hex digits (`memberRecordId`), and its
- * time, purpose and actor are the batch's. IDs only: never a My Number nor an answer.
+ * 情報提供等記録 of batch inquiries (migrations 0010, 0011): one `inquiry_batches` row per batch —
+ * when, remote, operation, purpose, actor, reference, size — holding its persons as one list
+ * (`member_list`, JSON `[[資格仮名ID, outcome, 提供許可証|null], …]`) with the lowest and highest
+ * 資格仮名ID in it (the lookup by person). Each person of a batch is one record: its record ID is
+ * the batch ID followed by its position in 8 hex digits (`memberRecordId`), and its time,
+ * purpose and actor are the batch's. The view `inquiry_batch_members` shows them as rows. IDs
+ * only: never a My Number nor an answer.
  */
 import { randomBytes } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
@@ -42,32 +44,30 @@ export function inquiryBatchId(now = Date.now()): string {
 export const memberRecordId = (batchId: string, seq: number): string => `${batchId}${seq.toString(16).padStart(8, '0')}`;
 
 /**
- * The members go as one JSON array per chunk that MariaDB expands with JSON_TABLE (its ordinal is
- * the position): no per-value escaping here, and against a multi-row VALUES list a quarter less
- * work for the database. The columns are wider than the table's: an overlong value fails the
- * INSERT (strict mode), it is never truncated here.
+ * The persons go as one JSON document in the batch's row: one row per batch instead of one per
+ * person (migration 0011). Sent as bytes (jsonParam), so no value is escaped here; MariaDB checks
+ * the document (JSON_VALID) and the columns' widths (strict mode: an overlong value fails the
+ * INSERT, it is never truncated).
  */
-const INSERT_MEMBERS = `INSERT INTO inquiry_batch_members (pseudonym_id, batch_id, seq, outcome, permit_id)
-  SELECT j.pseudonym_id, ?, j.n + ?, j.outcome, j.permit_id
-    FROM JSON_TABLE(${JSON_TEXT}, '$[*]' COLUMNS (n FOR ORDINALITY, pseudonym_id VARCHAR(255) PATH '$[0]', outcome VARCHAR(255) PATH '$[1]',
-      permit_id VARCHAR(255) PATH '$[2]')) AS j`;
-const INSERT_BATCH = `INSERT INTO inquiry_batches (batch_id, at, remote, operation, purpose, actor, batch_ref, members)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-const CHUNK = 10_000;
+const INSERT_BATCH = `INSERT INTO inquiry_batches (batch_id, at, remote, operation, purpose, actor, batch_ref, members, first_pseudonym_id,
+    last_pseudonym_id, member_list)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${JSON_TEXT})`;
 
 /**
- * The statements that record one batch inquiry (the batch row, then its members in chunks), for
- * one transaction — recordInquiryBatch's, or the caller's with its own writes of the same answer.
+ * The statement that records one batch inquiry, for one transaction — recordInquiryBatch's, or the
+ * caller's with its own writes of the same answer.
  */
 export function inquiryBatchStatements(b: InquiryBatch, now = Date.now()): { batchId: string; statements: { sql: string; values: unknown[] }[] } {
   const batchId = inquiryBatchId(now);
-  const statements = [{ sql: INSERT_BATCH, values: [batchId, sqlTime(new Date(now)), b.remote, b.operation, b.purpose, b.actor, b.batchRef ?? null,
-    b.members.length] as unknown[] }];
-  for (let i = 0; i < b.members.length; i += CHUNK) {
-    const json = jsonParam(b.members.slice(i, i + CHUNK).map((m) => [m.pseudonymId, m.outcome, m.permitId ?? null]));
-    statements.push({ sql: INSERT_MEMBERS, values: [batchId, i, json] });
-  }
-  return { batchId, statements };
+  let first = b.members[0]?.pseudonymId ?? null;
+  let last = first;
+  const list = b.members.map((m) => {
+    if (m.pseudonymId < first!) first = m.pseudonymId;
+    if (m.pseudonymId > last!) last = m.pseudonymId;
+    return [m.pseudonymId, m.outcome, m.permitId ?? null];
+  });
+  return { batchId, statements: [{ sql: INSERT_BATCH, values: [batchId, sqlTime(new Date(now)), b.remote, b.operation, b.purpose, b.actor,
+    b.batchRef ?? null, b.members.length, first, last, jsonParam(list)] }] };
 }
 
 /** Records one batch inquiry: the batch and all its members, or nothing. Returns the batch ID. */
@@ -110,31 +110,37 @@ export interface BatchRecordQuery {
 
 const AT = "DATE_FORMAT(b.at, '%Y-%m-%d %H:%i:%s.%f')";
 
+type Member = [pseudonymId: string, outcome: string, permitId: string | null];
+
+/** JSON_SEARCH's answer (a path, a list of paths, or NULL) → the positions (0-based) whose 資格仮名ID matched. */
+function personPositions(paths: string | null): number[] {
+  if (paths === null) return [];
+  const parsed = JSON.parse(paths) as string | string[];
+  return (Array.isArray(parsed) ? parsed : [parsed]).flatMap((p) => {
+    const m = /^\$\[(\d+)\]\[0\]$/.exec(p);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
 /**
  * The first `limit` batch records in the order (at, record ID) — the order of `inquiry_records`
  * in the API, since a record ID is the batch ID (which sorts with the time) and the position in
- * fixed-width lower-case hex. By person: the members' primary key, then each batch by its key.
- * By period only: the batches by `ix_inquiry_batches_at`, then each batch's members from the
- * cursor's position on by `ix_inquiry_batch_members_batch`, until `limit` records are found.
+ * fixed-width lower-case hex. The batches are read in that order from the cursor's on (by
+ * `ix_inquiry_batches_at`), `limit + 2` at a time, until `limit` records are found. By person: only
+ * the batches whose range of 資格仮名IDs holds the person (`ix_inquiry_batches_persons`), each list
+ * searched in MariaDB (JSON_SEARCH) and the person's entries taken from it (JSON_EXTRACT) — no list
+ * leaves the database. By period: each batch's list, from the cursor's position on.
  */
 export async function listBatchRecords(db: Sequelize, q: BatchRecordQuery): Promise<BatchRecordRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.from) { where.push('b.at >= ?'); params.push(q.from); }
   if (q.to) { where.push('b.at < ?'); params.push(q.to); }
-  if (q.pseudonymId) {
-    if (q.after) {
-      where.push("(b.at > ? OR (b.at = ? AND CONCAT(m.batch_id, LPAD(LOWER(HEX(m.seq)), 8, '0')) > ?))");
-      params.push(q.after[0], q.after[0], q.after[1]);
-    }
-    return db.query<BatchRecordRow>(
-      `SELECT CONCAT(m.batch_id, LPAD(LOWER(HEX(m.seq)), 8, '0')) AS record_id, ${AT} AS at, b.remote, b.operation, b.purpose, b.actor,
-              NULL AS case_id, m.pseudonym_id, m.outcome, NULL AS remote_code, m.permit_id
-         FROM inquiry_batch_members m JOIN inquiry_batches b ON b.batch_id = m.batch_id
-        WHERE m.pseudonym_id = ?${where.map((w) => ` AND ${w}`).join('')}
-        ORDER BY b.at, m.batch_id, m.seq LIMIT ${Number(q.limit)}`,
-      { replacements: [q.pseudonymId, ...params], type: QueryTypes.SELECT });
-  }
+  // JSON_SEARCH takes % and _ as wildcards: escaped, so only the exact 資格仮名ID matches. Its answer and
+  // JSON_EXTRACT's are cast to text: the driver would otherwise decode some JSON-typed results itself.
+  const person = q.pseudonymId?.replace(/[\\%_]/g, '\\$&');
+  const paths = person ? ", CAST(JSON_SEARCH(b.member_list, 'all', ?) AS CHAR) AS paths" : '';
+  if (q.pseudonymId) { where.push('b.first_pseudonym_id <= ? AND b.last_pseudonym_id >= ?'); params.push(q.pseudonymId, q.pseudonymId); }
   // A record ID from the cursor: its first 28 characters against the batch ID, the rest against the position.
   const [afterAt, afterId] = q.after ?? [];
   const afterHead = afterId?.slice(0, 28);
@@ -147,25 +153,36 @@ export async function listBatchRecords(db: Sequelize, q: BatchRecordQuery): Prom
     const bw = [...where];
     const bp = [...params];
     if (from) { bw.push(`(b.at > ? OR (b.at = ? AND b.batch_id ${inclusive ? '>=' : '>'} ?))`); bp.push(from[0], from[0], from[1]); }
-    const batches = await db.query<{ batch_id: string; at: string; remote: string; operation: string; purpose: string; actor: string }>(
-      `SELECT b.batch_id, ${AT} AS at, b.remote, b.operation, b.purpose, b.actor FROM inquiry_batches b
+    const batches = await db.query<{ batch_id: string; at: string; remote: string; operation: string; purpose: string; actor: string; paths?: string | null }>(
+      `SELECT b.batch_id, ${AT} AS at, b.remote, b.operation, b.purpose, b.actor${paths} FROM inquiry_batches b
         ${bw.length ? `WHERE ${bw.join(' AND ')}` : ''} ORDER BY b.at, b.batch_id LIMIT ${chunk}`,
-      { replacements: bp, type: QueryTypes.SELECT });
+      { replacements: [...(person ? [person] : []), ...bp], type: QueryTypes.SELECT });
     for (const b of batches) {
       let afterSeq = 0;
       if (afterAt !== undefined && b.at === afterAt && afterHead !== undefined && afterTail !== undefined) {
         if (b.batch_id < afterHead) continue;
         if (b.batch_id === afterHead) afterSeq = /^[0-9a-f]{8}$/.test(afterTail) ? Number.parseInt(afterTail, 16) : 2 ** 32;
       }
-      const members = await db.query<{ seq: number; pseudonym_id: string; outcome: string; permit_id: string | null }>(
-        `SELECT seq, pseudonym_id, outcome, permit_id FROM inquiry_batch_members
-          WHERE batch_id = ? AND seq > ? ORDER BY seq LIMIT ${Number(q.limit - out.length)}`,
-        { replacements: [b.batch_id, afterSeq], type: QueryTypes.SELECT });
-      for (const m of members) {
-        out.push({ record_id: memberRecordId(b.batch_id, m.seq), at: b.at, remote: b.remote, operation: b.operation, purpose: b.purpose,
-          actor: b.actor, case_id: null, pseudonym_id: m.pseudonym_id, outcome: m.outcome, remote_code: null, permit_id: m.permit_id });
+      let members: { seq: number; member: Member }[];
+      if (person) {
+        const positions = personPositions(b.paths ?? null).filter((i) => i + 1 > afterSeq).sort((x, y) => x - y);
+        members = [];
+        for (const i of positions) {
+          const [row] = await db.query<{ member: string }>('SELECT CAST(JSON_EXTRACT(member_list, ?) AS CHAR) AS member FROM inquiry_batches WHERE batch_id = ?',
+            { replacements: [`$[${i}]`, b.batch_id], type: QueryTypes.SELECT });
+          members.push({ seq: i + 1, member: JSON.parse(row!.member) as Member });
+        }
+      } else {
+        const [row] = await db.query<{ member_list: string }>('SELECT member_list FROM inquiry_batches WHERE batch_id = ?',
+          { replacements: [b.batch_id], type: QueryTypes.SELECT });
+        members = (JSON.parse(row!.member_list) as Member[]).slice(afterSeq, afterSeq + q.limit - out.length)
+          .map((member, i) => ({ seq: afterSeq + i + 1, member }));
       }
-      if (out.length >= q.limit) return out;
+      for (const { seq, member: [pseudonymId, outcome, permitId] } of members) {
+        out.push({ record_id: memberRecordId(b.batch_id, seq), at: b.at, remote: b.remote, operation: b.operation, purpose: b.purpose,
+          actor: b.actor, case_id: null, pseudonym_id: pseudonymId, outcome, remote_code: null, permit_id: permitId });
+        if (out.length >= q.limit) return out;
+      }
     }
     if (batches.length < chunk) return out;
     const last = batches[batches.length - 1]!;

@@ -89,7 +89,7 @@ describe('inquiry records (情報提供等記録) and the retention purge', () =
     expect(entry.actor).toBeTruthy();
   });
 
-  describe('records of batch inquiries (inquiry_batches + inquiry_batch_members, migration 0010)', () => {
+  describe('records of batch inquiries (inquiry_batches and their member lists, migrations 0010 and 0011)', () => {
     // Two batches at the same millisecond and one an hour later, in a window no other test writes to.
     const base = Date.UTC(2040, 0, 1) + randomInt(0, 2 ** 40);
     const person = randomUUID();
@@ -147,6 +147,26 @@ describe('inquiry records (情報提供等記録) and the retention purge', () =
       expect((await all(`pseudonymId=${person}`, 1)).map((r) => r.recordId)).toEqual(recs.map((r) => r.recordId));
     });
 
+    it('when an auditor asks about a person inside the range of IDs of a batch but not in it, then no record of that batch is theirs', async () => {
+      const ids = [...others, person].sort();
+      const inside = `${ids[0]!.slice(0, 24)}ffffffffffff`; // above the lowest ID, below the highest
+      const [range] = await api.deps.db.query<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM inquiry_batches WHERE batch_id = ? AND first_pseudonym_id < ? AND last_pseudonym_id > ?',
+        { replacements: [batches[0], inside, inside], type: QueryTypes.SELECT });
+      expect(Number(range!.n)).toBe(1);
+      expect(await all(`pseudonymId=${inside}`, 100)).toEqual([]);
+      expect((await all(`pseudonymId=${others[3]}`, 100)).map((r) => `${String(r.operation)}:${String(r.outcome)}`)).toEqual(['batchInquiry:not_found']);
+    });
+
+    it('when the records are read through the view inquiry_batch_members, then each person of each batch is a row at its position', async () => {
+      const rows = await api.deps.db.query<{ batch_id: string; seq: number; pseudonym_id: string; outcome: string; permit_id: string | null }>(
+        'SELECT batch_id, seq, pseudonym_id, outcome, permit_id FROM inquiry_batch_members WHERE batch_id IN (?) ORDER BY batch_id, seq',
+        { replacements: [batches], type: QueryTypes.SELECT });
+      expect(rows).toHaveLength(5 + 2 + 2);
+      expect(rows.find((r) => r.batch_id === batches[0] && Number(r.seq) === 3)).toMatchObject({ pseudonym_id: person, outcome: 'ok', permit_id: null });
+      expect(rows.find((r) => r.batch_id === batches[2] && Number(r.seq) === 2)).toMatchObject({ pseudonym_id: person, permit_id: 'PERMIT-B1' });
+    });
+
     it('when an auditor pages through a period, then every member of every batch comes once, in (time, record ID) order', async () => {
       const whole = await all(window, 500);
       expect(whole).toHaveLength(5 + 2 + 2 + 1);
@@ -164,6 +184,7 @@ describe('inquiry records (情報提供等記録) and the retention purge', () =
     it('when the application account tries to change or delete a record, then the grant is missing (INSERT and SELECT only)', async () => {
       for (const sql of ["UPDATE inquiry_batches SET purpose = 'x' WHERE 1 = 0", 'DELETE FROM inquiry_batches WHERE 1 = 0',
         "UPDATE inquiry_batch_members SET outcome = 'ok' WHERE 1 = 0", 'DELETE FROM inquiry_batch_members WHERE 1 = 0',
+        "INSERT INTO inquiry_batch_members (pseudonym_id, batch_id, seq, outcome) VALUES ('x', 'x', 1, 'ok')",
         "UPDATE inquiry_records SET outcome = 'ok' WHERE 1 = 0", 'DELETE FROM inquiry_records WHERE 1 = 0']) {
         await expect(api.deps.db.query(sql)).rejects.toMatchObject({ parent: { errno: 1142 } });
       }

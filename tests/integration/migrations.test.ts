@@ -32,9 +32,9 @@ async function errno(url: string, sql: string): Promise<number | null> {
 }
 
 describe('migrations', () => {
+  const migrator = new URL(config.MIGRATION_DATABASE_URL);
   it('when an empty database is migrated forwards, then every table exists; down and up again round-trip', async () => {
     const root = await rootConnection();
-    const migrator = new URL(config.MIGRATION_DATABASE_URL);
     try {
       for (const s of [fresh, `${fresh}_vault`]) {
         await root.query(`CREATE DATABASE ${s}`);
@@ -67,6 +67,59 @@ describe('migrations', () => {
     } finally {
       await root.query(`DROP DATABASE IF EXISTS ${fresh}`);
       await root.query(`DROP DATABASE IF EXISTS ${fresh}_vault`);
+      await root.end();
+    }
+  });
+
+  it('when 0011 moves the members of batch inquiries into their batches, then every record keeps its ID and fields, and down restores the rows', async () => {
+    const root = await rootConnection();
+    const db = `${fresh}_m`;
+    let sequelize: ReturnType<typeof createSequelize> | undefined;
+    try {
+      for (const s of [db, `${db}_vault`]) {
+        await root.query(`CREATE DATABASE ${s}`);
+        await root.query(`GRANT ALL PRIVILEGES ON ${s}.* TO ?@? WITH GRANT OPTION`, [migrator.username, config.DB_GRANT_HOST]);
+      }
+      const cfg = parseConfig({ ...process.env, DATABASE_URL: withDb(config.DATABASE_URL, db), VAULT_DATABASE_URL: withDb(config.VAULT_DATABASE_URL, `${db}_vault`),
+        MIGRATION_DATABASE_URL: withDb(config.MIGRATION_DATABASE_URL, db) });
+      sequelize = createSequelize(cfg.MIGRATION_DATABASE_URL, 1);
+      const umzug = createMigrator(cfg, sequelize);
+      await umzug.up({ to: '0010_inquiry_batches.ts' });
+      const batch = (id: string, members: number) => root.query(
+        `INSERT INTO ${db}.inquiry_batches (batch_id, at, remote, operation, purpose, actor, batch_ref, members) VALUES (?, NOW(3), 'chukan', 'inquireHonsekiBatch', 'p', 'a', NULL, ?)`,
+        [id, members]);
+      const ids = ['0000000a-0000-4000-8000-000000000000', '0000000c-0000-4000-8000-000000000000', '0000000b-0000-4000-8000-000000000000'];
+      await batch('029a0000-0000-7000-8000-0000', 3);
+      for (const [i, id] of ids.entries()) {
+        await root.query(`INSERT INTO ${db}.inquiry_batch_members VALUES (?, '029a0000-0000-7000-8000-0000', ?, ?, ?)`,
+          [id, i + 1, i === 1 ? 'not_found' : 'ok', i === 2 ? 'PERMIT-1' : null]);
+      }
+      const before = async () => (await root.query(`SELECT pseudonym_id, batch_id, seq, outcome, permit_id FROM ${db}.inquiry_batch_members ORDER BY batch_id, seq`))[0];
+      const rows = await before();
+
+      // a batch whose positions are not 1…n stops the migration: no record may change its ID
+      await batch('029a0000-0000-7000-8000-0001', 1);
+      await root.query(`INSERT INTO ${db}.inquiry_batch_members VALUES (?, '029a0000-0000-7000-8000-0001', 2, 'ok', NULL)`, [ids[0]]);
+      await expect(umzug.up()).rejects.toThrow(/029a0000-0000-7000-8000-0001.*not migrated/);
+      expect(await before()).toEqual([...rows as unknown[], { pseudonym_id: ids[0], batch_id: '029a0000-0000-7000-8000-0001', seq: 2, outcome: 'ok', permit_id: null }]);
+      await root.query(`UPDATE ${db}.inquiry_batch_members SET seq = 1 WHERE batch_id = '029a0000-0000-7000-8000-0001'`); // mended
+
+      await umzug.up(); // goes on over the columns the failed run added
+      const rowsAfter = await before();
+      const [[b]] = await root.query(`SELECT first_pseudonym_id, last_pseudonym_id, member_list FROM ${db}.inquiry_batches ORDER BY batch_id`) as unknown as [Record<string, string>[]];
+      expect(b).toMatchObject({ first_pseudonym_id: ids[0], last_pseudonym_id: ids[1] });
+      expect(JSON.parse(b!.member_list!)).toEqual([[ids[0], 'ok', null], [ids[1], 'not_found', null], [ids[2], 'ok', 'PERMIT-1']]);
+      expect(rowsAfter).toEqual([...rows as unknown[], { pseudonym_id: ids[0], batch_id: '029a0000-0000-7000-8000-0001', seq: 1, outcome: 'ok', permit_id: null }]);
+      expect(await errno(cfg.DATABASE_URL, `INSERT INTO ${db}.inquiry_batch_members VALUES ('x', 'x', 1, 'ok', NULL)`)).toBe(1142);
+      expect(await errno(cfg.DATABASE_URL, `SELECT COUNT(*) FROM ${db}.inquiry_batch_members`)).toBeNull();
+
+      await umzug.down({ to: '0011_inquiry_member_lists.ts' });
+      expect(await before()).toEqual(rowsAfter); // a table again, the same rows
+      expect(await errno(cfg.DATABASE_URL, `INSERT INTO ${db}.inquiry_batch_members VALUES ('${ids[0]}', '029a0000-0000-7000-8000-0000', 9, 'ok', NULL)`)).toBeNull();
+    } finally {
+      await sequelize?.close();
+      await root.query(`DROP DATABASE IF EXISTS ${db}`);
+      await root.query(`DROP DATABASE IF EXISTS ${db}_vault`);
       await root.end();
     }
   });

@@ -123,7 +123,7 @@ describe('yearly reconciliation', () => {
     const [batch] = await p.runtime.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'my_number.reveal_batch' AND actor = 'system:reconciliation'",
       { type: QueryTypes.SELECT });
     expect(Number(batch.n)).toBeGreaterThan(0);
-    // 情報提供等記録: one record per person and inquiry (a batch row, a member row per person), found by person.
+    // 情報提供等記録: one record per person and inquiry (a batch row listing its persons; the view inquiry_batch_members), found by person.
     const recordsOf = (r: Registrant) => p.runtime.db.query<{ remote: string; operation: string; outcome: string; permit_id: string | null;
       batch_ref: string; actor: string }>(
       `SELECT b.remote, b.operation, m.outcome, m.permit_id, b.batch_ref, b.actor FROM inquiry_batch_members m JOIN inquiry_batches b ON b.batch_id = m.batch_id
