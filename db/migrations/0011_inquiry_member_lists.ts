@@ -16,10 +16,10 @@
  * Written once with the batch (the application account has SELECT and INSERT on the table, SELECT
  * on the view); no My Number and no answer in either.
  *
- * Up moves the existing member rows into their batches' lists (a batch whose positions are not
- * 1…n, or whose count differs, stops the migration: no record may change its ID or be lost; the
- * columns it added stay, and a run after the rows are mended goes on), then drops the table. Down
- * rebuilds the table from the lists.
+ * Up checks every batch first — one whose positions are not 1…n, or whose count differs, stops
+ * the migration before anything changes: no record may change its ID or be lost —, then moves the
+ * member rows into their batches' lists and drops the table; a run stopped while moving them goes
+ * on over the columns it added. Down rebuilds the table from the lists. Plain MySQL 8 / MariaDB syntax.
  */
 import type { MigrationFn } from 'umzug';
 import { QueryTypes } from 'sequelize';
@@ -27,36 +27,52 @@ import type { MigrationContext } from '../migrate';
 
 const TABLE_OPTS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 
-export const up: MigrationFn<MigrationContext> = async ({ context: c }) => {
+type MemberRow = { seq: number; pseudonym_id: string; outcome: string; permit_id: string | null };
+
+/** Each batch with its member rows in position order, 100 batches at a time. */
+async function forEachBatch(c: MigrationContext, fn: (batch: { batch_id: string; members: number }, rows: MemberRow[]) => Promise<void>) {
   const a = c.appSchema;
-  await c.exec(
-    `ALTER TABLE ${a}.inquiry_batches
-       ADD COLUMN IF NOT EXISTS first_pseudonym_id CHAR(36) NULL COMMENT 'lowest 資格仮名ID in member_list' AFTER members,
-       ADD COLUMN IF NOT EXISTS last_pseudonym_id CHAR(36) NULL COMMENT 'highest 資格仮名ID in member_list' AFTER first_pseudonym_id,
-       ADD COLUMN IF NOT EXISTS member_list LONGTEXT NULL COMMENT 'JSON [[資格仮名ID, outcome, 提供許可証|null], …] in position order' AFTER last_pseudonym_id,
-       ADD KEY IF NOT EXISTS ix_inquiry_batches_persons (first_pseudonym_id, last_pseudonym_id)`,
-  );
-  // Existing members, batch by batch (a batch holds at most RECONCILIATION_PAGE_SIZE persons).
   for (let after = ''; ;) {
     const batches = await c.sequelize.query<{ batch_id: string; members: number }>(
       `SELECT batch_id, members FROM ${a}.inquiry_batches WHERE batch_id > ? ORDER BY batch_id LIMIT 100`,
       { replacements: [after], type: QueryTypes.SELECT });
     for (const b of batches) {
-      const rows = await c.sequelize.query<{ seq: number; pseudonym_id: string; outcome: string; permit_id: string | null }>(
+      await fn(b, await c.sequelize.query<MemberRow>(
         `SELECT seq, pseudonym_id, outcome, permit_id FROM ${a}.inquiry_batch_members WHERE batch_id = ? ORDER BY seq`,
-        { replacements: [b.batch_id], type: QueryTypes.SELECT });
-      if (rows.length !== b.members || rows.some((r, i) => Number(r.seq) !== i + 1)) {
-        throw new Error(`inquiry batch ${b.batch_id}: ${rows.length} member rows for ${b.members} members, or positions not 1…n; not migrated`);
-      }
-      const ids = rows.map((r) => r.pseudonym_id).sort();
-      await c.sequelize.query(
-        `UPDATE ${a}.inquiry_batches SET member_list = ?, first_pseudonym_id = ?, last_pseudonym_id = ? WHERE batch_id = ?`,
-        { replacements: [JSON.stringify(rows.map((r) => [r.pseudonym_id, r.outcome, r.permit_id])), ids[0] ?? null, ids[ids.length - 1] ?? null,
-          b.batch_id] });
+        { replacements: [b.batch_id], type: QueryTypes.SELECT }));
     }
-    if (batches.length < 100) break;
+    if (batches.length < 100) return;
     after = batches[batches.length - 1]!.batch_id;
   }
+}
+
+export const up: MigrationFn<MigrationContext> = async ({ context: c }) => {
+  const a = c.appSchema;
+  // Every batch checked before anything changes (MySQL and MariaDB commit DDL at once).
+  await forEachBatch(c, async (b, rows) => {
+    if (rows.length !== b.members || rows.some((r, i) => Number(r.seq) !== i + 1)) {
+      throw new Error(`inquiry batch ${b.batch_id}: ${rows.length} member rows for ${b.members} members, or positions not 1…n; not migrated`);
+    }
+  });
+  const [added] = await c.sequelize.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM information_schema.columns WHERE table_schema = ? AND table_name = 'inquiry_batches' AND column_name = 'member_list'`,
+    { replacements: [a], type: QueryTypes.SELECT });
+  if (Number(added!.n) === 0) { // not by an earlier run that stopped half-way
+    await c.exec(
+      `ALTER TABLE ${a}.inquiry_batches
+         ADD COLUMN first_pseudonym_id CHAR(36) NULL COMMENT 'lowest 資格仮名ID in member_list' AFTER members,
+         ADD COLUMN last_pseudonym_id CHAR(36) NULL COMMENT 'highest 資格仮名ID in member_list' AFTER first_pseudonym_id,
+         ADD COLUMN member_list LONGTEXT NULL COMMENT 'JSON [[資格仮名ID, outcome, 提供許可証|null], …] in position order' AFTER last_pseudonym_id,
+         ADD KEY ix_inquiry_batches_persons (first_pseudonym_id, last_pseudonym_id)`,
+    );
+  }
+  await forEachBatch(c, async (b, rows) => {
+    const ids = rows.map((r) => r.pseudonym_id).sort();
+    await c.sequelize.query(
+      `UPDATE ${a}.inquiry_batches SET member_list = ?, first_pseudonym_id = ?, last_pseudonym_id = ? WHERE batch_id = ?`,
+      { replacements: [JSON.stringify(rows.map((r) => [r.pseudonym_id, r.outcome, r.permit_id])), ids[0] ?? null, ids[ids.length - 1] ?? null,
+        b.batch_id] });
+  });
   await c.exec(
     `ALTER TABLE ${a}.inquiry_batches
        MODIFY member_list LONGTEXT NOT NULL COMMENT 'JSON [[資格仮名ID, outcome, 提供許可証|null], …] in position order',
