@@ -21,6 +21,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use((_req, res, next) => {
+    res.locals.receivedAt = performance.now(); // Server-Timing's `pre` (api/server-timing.ts)
     // Responses may carry personal data: never cache them anywhere on the way.
     res.set('Cache-Control', 'no-store');
     res.set('X-Content-Type-Options', 'nosniff');

@@ -7,6 +7,7 @@ import { createLogger } from '../common/logger';
 import { createQueues } from '../common/queues';
 import { connectClient } from '../common/temporal';
 import { createSequelize } from '../db/connection';
+import { drainStarts } from './cases/start-workflow';
 import { createApp } from './app';
 import { createApiServices } from './services';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api shutting down');
     server.close(async () => {
+      await drainStarts(); // intake's workflow starts still under way
       await Promise.allSettled([services.close(), queues.close(), db.close(), temporal.connection.close()]);
       process.exit(0);
     });

@@ -8,6 +8,17 @@ export class ServerTiming {
 
   constructor(readonly enabled: boolean) {}
 
+  /**
+   * The time before the handler: `auth` (the token's lookup) and `pre` (the rest since the request
+   * reached the app: body parsing, other middleware, waiting for the event loop). A request's
+   * time on the socket before express saw it is in neither.
+   */
+  before(locals: { receivedAt?: number; authMs?: number }, handlerStart: number): void {
+    if (!this.enabled || locals.receivedAt === undefined) return;
+    const auth = locals.authMs ?? 0;
+    this.phases.push(['auth', auth], ['pre', Math.max(0, handlerStart - locals.receivedAt - auth)]);
+  }
+
   /** Runs `fn`, adding its wall time to phase `name` (a token: letters, digits, -). */
   async time<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (!this.enabled) return fn();

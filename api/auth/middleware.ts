@@ -46,7 +46,9 @@ export function authenticate(deps: { db: Sequelize }): RequestHandler {
       return next(new AppError('UNAUTHENTICATED', 'a codec sign-in is not an API token'));
     }
     const tokenHash = sha256Hex(match[1]);
+    const t0 = performance.now();
     const actor = await resolveToken(deps.db, tokenHash);
+    res.locals.authMs = performance.now() - t0; // Server-Timing's `auth`
     if (!actor) {
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       return next(new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked'));

@@ -10,8 +10,11 @@
  *      license that was never replaced by a reissue, a later case for an erased entry),
  *   2. the case row is inserted — the unique (created_by, idempotency_key) decides a race,
  *   3. attachments are stored under IDs derived from the case,
- *   4. the workflow `case-<caseId>` is started (REJECT_DUPLICATE: never a second run).
- * A retry after a crash between 2 and 4 finds the row and starts the missing workflow.
+ *   4. the answer is sent, and the workflow `case-<caseId>` started right after, in the background
+ *      (REJECT_DUPLICATE: never a second run): the applicant waits for the commit, not for Temporal.
+ * A start that fails or is lost with the process is made by a retry of the request (which finds
+ * the row and starts the workflow before answering), by an action on the case that needs its
+ * workflow (`ensureCaseWorkflow`), or by the worker's case starter (worker/case-starter.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes, UniqueConstraintError } from 'sequelize';
@@ -23,8 +26,9 @@ import { derivedId } from '../../db/documents';
 import type { CaseType, Channel, PaymentMethod } from '../../workflows/case/model';
 import { checkFoundLicenseReturn, refuseDeceasedRegistration, refuseLaterCase } from './intake-checks';
 import { ServerTiming } from '../server-timing';
+import type { CaseRecord } from './read';
 import type { CreateCaseBody } from './schemas';
-import { startCaseWorkflow } from './start-workflow';
+import { startCaseWorkflow, startInBackground } from './start-workflow';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -136,7 +140,8 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
     throw err;
   }
   await timing.time('documents', () => storeAttachments(deps, caseId, body.attachments ?? [], 'intake'));
-  await timing.time('temporal', () => startWorkflow(deps, caseId, body.type, body.channel, body.payment.method));
+  startInBackground(() => startWorkflow(deps, caseId, body.type, body.channel, body.payment.method),
+    (err) => deps.logger.warn({ caseId, err: { name: err.name, message: err.message } }, 'workflow start failed; the case starter will make it'));
   return { caseId, type: body.type, channel: body.channel, status: 'received', createdAt: now.toISOString(), replayed: false };
 }
 
@@ -145,6 +150,14 @@ export async function storeAttachments(deps: ApiDeps, caseId: string, attachment
     await deps.services.documents.put({ documentId: derivedId(`attachment:${caseId}:${round}:${i}`), kind: 'attachment',
       contentType: a.contentType, bytes: Buffer.from(a.dataBase64, 'base64'), caseId });
   }
+}
+
+/**
+ * Makes sure a case that is still `received` has its workflow before an action that needs it (a
+ * withdrawal can arrive before intake's background start has run).
+ */
+export async function ensureCaseWorkflow(deps: ApiDeps, row: CaseRecord) {
+  if (row.status === 'received') await startWorkflow(deps, row.case_id, row.type as CaseType, row.channel as Channel, row.payment_method as PaymentMethod);
 }
 
 export async function startWorkflow(deps: ApiDeps, caseId: string, type: CaseType, channel: Channel, paymentMethod: PaymentMethod) {

@@ -16,6 +16,25 @@ export interface CaseStart {
   paymentMethod: PaymentMethod;
 }
 
+/**
+ * Starts still running in the background of this process (intake answers once the case is
+ * committed, then starts its workflow: `startInBackground`). `drainStarts` waits for them at
+ * shutdown; a start lost with the process is made by the worker's case starter.
+ */
+const pending = new Set<Promise<unknown>>();
+
+export function startInBackground(start: () => Promise<unknown>, onError: (err: Error) => void): void {
+  const p = start().catch(onError).finally(() => pending.delete(p));
+  pending.add(p);
+}
+
+/** Waits for the background starts, at most `timeoutMs`. */
+export async function drainStarts(timeoutMs = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled([...pending]), new Promise((r) => { timer = setTimeout(r, timeoutMs); })]);
+  clearTimeout(timer);
+}
+
 /** Starts the workflow; false when it had already been started. */
 export async function startCaseWorkflow(temporal: Client, taskQueue: string, settings: (type: CaseType) => CaseSettings,
   c: CaseStart): Promise<boolean> {

@@ -9,7 +9,7 @@ import { actorOf, requirePermission } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { viaWorkflow } from '../temporal-errors';
-import { checkIdempotencyKey, intakeCase, storeAttachments } from '../cases/intake';
+import { checkIdempotencyKey, ensureCaseWorkflow, intakeCase, storeAttachments } from '../cases/intake';
 import { ServerTiming } from '../server-timing';
 import { caseView, loadCaseFor } from '../cases/read';
 import { CreateCaseRequest, parseWith, ResubmissionRequest, RevenueStampRequest, WithdrawRequest } from '../cases/schemas';
@@ -24,9 +24,10 @@ export function caseRoutes(deps: ApiDeps): Router {
   const { db } = deps;
 
   r.post('/api/v1/cases', requirePermission('case:create'), async (req, res) => {
+    const timing = new ServerTiming(deps.config.SERVER_TIMING === 'on');
+    timing.before(res.locals as { receivedAt?: number; authMs?: number }, performance.now());
     const key = checkIdempotencyKey(req.get('idempotency-key'));
     const body = parseWith(CreateCaseRequest, req.body);
-    const timing = new ServerTiming(deps.config.SERVER_TIMING === 'on');
     const result = await timing.time('total', () => intakeCase(deps, actorOf(res), key, body, timing));
     if (result.replayed) res.set('Idempotent-Replayed', 'true');
     if (timing.enabled) res.set('Server-Timing', timing.header());
@@ -42,6 +43,7 @@ export function caseRoutes(deps: ApiDeps): Router {
     const actor = actorOf(res);
     const row = await loadCaseFor(db, actor, String(req.params.caseId));
     const { reason } = parseWith(WithdrawRequest, req.body);
+    await ensureCaseWorkflow(deps, row); // filed a moment ago: its workflow may not have started yet
     await viaWorkflow(() => handleOf(deps, row.case_id).executeUpdate(withdrawUpdate, { args: [{ actor: actor.username, reason }] }));
     await deps.services.audit.append({ actor: actor.username, action: 'case.withdraw', purpose: '申請の取下げ', targetType: 'case',
       targetId: row.case_id, outcome: 'ok' });
