@@ -112,6 +112,13 @@ start_redis() {
 # The codec endpoint as browsers reach it: the same value for the dev server's UI and the API's config.
 codec_endpoint() { echo "${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${PORT:-${P/1/}3000}/codec}"; }
 
+# Replaces the calling (sub)shell with the command at nice LEVEL (0: as is), so a background
+# service's $! is the service itself.
+exec_niced() { # level command [args...]
+  local level=$1; shift
+  if [ "$level" != 0 ]; then exec nice -n "$level" "$@"; else exec "$@"; fi
+}
+
 start_temporal() {
   if [ -n "${TEMPORAL_ADDRESS:-}" ]; then log "Temporal: using TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"; return; fi
   local dir=$RUN_DIR/temporal
@@ -128,9 +135,7 @@ start_temporal() {
   # worker's priority (TEMPORAL_NICE, default 10; 0 to disable) and the API keeps the CPU it needs
   # to answer people (bench:cases: POST p99 168 → 79 ms at 20 requests/s). A reviewer's claim or
   # decision waits on Temporal and the worker, so on a saturated machine it waits behind the backlog.
-  local nice=()
-  [ "${TEMPORAL_NICE:-10}" != 0 ] && nice=(nice -n "${TEMPORAL_NICE:-10}")
-  "${nice[@]}" "$TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+  exec_niced "${TEMPORAL_NICE:-10}" "$TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$dir/temporal.db" --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --namespace "${TEMPORAL_NAMESPACE:-kyusui}" \
     --search-attribute CaseType=Keyword --search-attribute CaseStatus=Keyword --search-attribute Channel=Keyword \
@@ -236,15 +241,14 @@ start_node() { # name script [args...]
   # the CPU the API leaves (WORKER_NICE, default 10; 0 to disable). The simulators stand for remote
   # systems, which run on their own machines in production: SIMULATOR_NICE, default 10. Separate
   # hosts need nothing. (Temporal: TEMPORAL_NICE, in start_temporal.)
-  local nice=() level=0
+  local level=0
   case $name in
     worker) level=${WORKER_NICE:-10} ;;
     sim-*) level=${SIMULATOR_NICE:-10} ;;
   esac
-  [ "$level" != 0 ] && nice=(nice -n "$level")
   # WORKER_NODE_FLAGS / API_NODE_FLAGS: node (V8) flags of that service only.
   local flags_var="${name^^}_NODE_FLAGS"; flags_var=${flags_var//-/_}
-  (cd "$ROOT" && exec "${nice[@]}" node ${!flags_var:-} ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} "${preload[@]}" --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
+  (cd "$ROOT" && exec_niced "$level" node ${!flags_var:-} ${NODE_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$NODE_PROFILE_DIR"} "${preload[@]}" --import tsx "$@") >"$LOG_DIR/$name.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$RUN_DIR/$name.pid"
   NODE_PIDS+=("$pid")

@@ -87,7 +87,7 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
     if (row.request_hash !== requestHash) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body');
     }
-    if (row.status === 'received') await startWorkflow(deps, row.case_id, row.type, row.channel, row.payment_method);
+    await ensureCaseWorkflow(deps, row);
     return { caseId: row.case_id, type: row.type, channel: row.channel, status: row.status,
       createdAt: new Date(row.created_at).toISOString(), replayed: true };
   };
@@ -153,10 +153,10 @@ export async function storeAttachments(deps: ApiDeps, caseId: string, attachment
 }
 
 /**
- * Makes sure a case that is still `received` has its workflow before an action that needs it (a
- * withdrawal can arrive before intake's background start has run).
+ * Makes sure a case that is still `received` has its workflow before answering: a retried intake,
+ * or an action that needs the workflow (a withdrawal can arrive before intake's background start).
  */
-export async function ensureCaseWorkflow(deps: ApiDeps, row: CaseRecord) {
+export async function ensureCaseWorkflow(deps: ApiDeps, row: Pick<CaseRecord, 'case_id' | 'status' | 'type' | 'channel' | 'payment_method'>) {
   if (row.status === 'received') await startWorkflow(deps, row.case_id, row.type as CaseType, row.channel as Channel, row.payment_method as PaymentMethod);
 }
 

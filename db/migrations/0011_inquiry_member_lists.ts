@@ -26,6 +26,9 @@ import { QueryTypes } from 'sequelize';
 import type { MigrationContext } from '../migrate';
 
 const TABLE_OPTS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+/** The persons of batch `b` as rows `m` with the old table's columns (the view, and down). */
+const MEMBERS_OF_B = `JSON_TABLE(b.member_list, '$[*]' COLUMNS (seq FOR ORDINALITY, pseudonym_id CHAR(36) PATH '$[0]',
+  outcome VARCHAR(16) PATH '$[1]', permit_id VARCHAR(64) PATH '$[2]')) AS m`;
 
 type MemberRow = { seq: number; pseudonym_id: string; outcome: string; permit_id: string | null };
 
@@ -83,8 +86,7 @@ export const up: MigrationFn<MigrationContext> = async ({ context: c }) => {
     `CREATE SQL SECURITY INVOKER VIEW ${a}.inquiry_batch_members AS
        SELECT m.pseudonym_id, b.batch_id, m.seq, m.outcome, m.permit_id
          FROM ${a}.inquiry_batches b,
-              JSON_TABLE(b.member_list, '$[*]' COLUMNS (seq FOR ORDINALITY, pseudonym_id CHAR(36) PATH '$[0]',
-                outcome VARCHAR(16) PATH '$[1]', permit_id VARCHAR(64) PATH '$[2]')) AS m`,
+              ${MEMBERS_OF_B}`,
     `GRANT SELECT ON ${a}.inquiry_batch_members TO ${c.appAccount}`,
   );
 };
@@ -106,8 +108,7 @@ export const down: MigrationFn<MigrationContext> = async ({ context: c }) => {
     `INSERT INTO ${a}.inquiry_batch_members (pseudonym_id, batch_id, seq, outcome, permit_id)
      SELECT m.pseudonym_id, b.batch_id, m.seq, m.outcome, m.permit_id
        FROM ${a}.inquiry_batches b,
-            JSON_TABLE(b.member_list, '$[*]' COLUMNS (seq FOR ORDINALITY, pseudonym_id CHAR(36) PATH '$[0]',
-              outcome VARCHAR(16) PATH '$[1]', permit_id VARCHAR(64) PATH '$[2]')) AS m`,
+            ${MEMBERS_OF_B}`,
     `GRANT SELECT, INSERT ON ${a}.inquiry_batch_members TO ${c.appAccount}`,
     `ALTER TABLE ${a}.inquiry_batches DROP CONSTRAINT ck_inquiry_batches_member_list, DROP KEY ix_inquiry_batches_persons,
        DROP COLUMN member_list, DROP COLUMN last_pseudonym_id, DROP COLUMN first_pseudonym_id`,
