@@ -106,6 +106,8 @@ export interface Person {
   applicant: Record<string, string>;
 }
 
+const KANA_DIGITS = 'アイウエオカキクケコ';
+
 /** A person known to 住基ネット, the 中間サーバー and the passers' list, as a real applicant would be. */
 export async function newPerson(p: Pipeline, opts: { honseki?: string | null; jukiDiffers?: Partial<Record<string, string>>; passer?: boolean } = {}): Promise<Person> {
   const myNumber = newMyNumber();
@@ -114,7 +116,10 @@ export async function newPerson(p: Pipeline, opts: { honseki?: string | null; ju
   const suffix = `${randomInt(0, 1e6).toString().padStart(6, '0')}K${randomInt(0, 1e6).toString().padStart(6, '0')}`;
   const passerNumber = `E2E-${suffix}`;
   const applicant = {
-    myNumber, nameKanji: '水道　太郎', nameKana: `スイドウ　タロウ${'ア'.repeat(randomInt(0, 20))}`, birthDate: '1985-04-01', sex: 'male',
+    // The kana name is unique too: eligibility matches earlier entries by kana name and birth date, so a
+    // shared name let another test's return order (its 1-year ban) show on this person's review.
+    myNumber, nameKanji: '水道　太郎', nameKana: `スイドウ　タロウ${[...suffix.replace('K', '')].map((d) => KANA_DIGITS[Number(d)]).join('')}`,
+    birthDate: '1985-04-01', sex: 'male',
     postalCode: '1000013', address: '東京都千代田区霞が関2-1-3', phone: '0312345678', email: `taro.${suffix}@example.jp`, honseki: '東京都',
   };
   const juki = { myNumber, nameKanji: applicant.nameKanji, nameKana: applicant.nameKana, birthDate: applicant.birthDate, sex: applicant.sex,
