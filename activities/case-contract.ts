@@ -14,8 +14,17 @@ export interface RecordStatusInput {
   /** The notice that goes with the change (as notifyApplicant), sent by the same activity (PATCH_FEWER_TASKS). */
   notify?: { kind: string; reason?: string };
 }
+/** A status change as another activity records it (StatusSteps). */
+export type StatusChange = Omit<RecordStatusInput, 'caseId'>;
+/**
+ * Status changes an activity records before and after its own work, each as recordStatus would
+ * (idempotent by its transition key): one local activity where there were two or three
+ * (PATCH_FEWER_STEPS). `after` is recorded only once the work has succeeded.
+ */
+export interface StatusSteps { before?: StatusChange[]; after?: StatusChange[] }
 export interface CaseRef { caseId: string }
-export interface OpenReviewTaskInput { caseId: string; taskId: string; kind: string; dueBusinessDays: number; findings: CheckFindings }
+export interface CaseStepsRef extends CaseRef, StatusSteps {}
+export interface OpenReviewTaskInput extends StatusSteps { caseId: string; taskId: string; kind: string; dueBusinessDays: number; findings: CheckFindings }
 export interface OpenReviewTaskResult { dueAt: string }
 export interface UpdateReviewTaskInput {
   taskId: string;
@@ -24,7 +33,7 @@ export interface UpdateReviewTaskInput {
   decision?: ReviewDecision;
   reason?: string;
 }
-export interface CreatePaymentInput { caseId: string; paymentId: string; method: PaymentMethod; amount: number }
+export interface CreatePaymentInput extends StatusSteps { caseId: string; paymentId: string; method: PaymentMethod; amount: number }
 export interface CreatePaymentResult { checkoutUrl: string | null }
 export interface SettlePaymentInput {
   caseId: string;
@@ -45,13 +54,13 @@ export interface CaseActivities {
   recordStatus(input: RecordStatusInput): Promise<void>;
   verifyIdentity(input: CaseRef): Promise<CheckFindings['identity']>;
   checkHonseki(input: CaseRef): Promise<CheckFindings['honseki']>;
-  checkEligibility(input: CaseRef): Promise<CheckFindings['eligibility']>;
+  checkEligibility(input: CaseStepsRef): Promise<CheckFindings['eligibility']>;
   openReviewTask(input: OpenReviewTaskInput): Promise<OpenReviewTaskResult>;
   updateReviewTask(input: UpdateReviewTaskInput): Promise<void>;
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
   settlePayment(input: SettlePaymentInput): Promise<void>;
-  registerRegistrant(input: CaseRef): Promise<RegisterResult>;
+  registerRegistrant(input: CaseStepsRef): Promise<RegisterResult>;
   produceLicense(input: ProduceLicenseInput): Promise<ProduceLicenseResult>;
-  enqueuePrintJob(input: { caseId: string; documentId: string }): Promise<void>;
+  enqueuePrintJob(input: { caseId: string; documentId: string } & StatusSteps): Promise<void>;
   notifyApplicant(input: NotifyInput): Promise<void>;
 }

@@ -25,7 +25,7 @@ import { renderLicensePdf, type LicenseQr } from '../domain/license-pdf';
 import { noticeText } from '../domain/notices';
 import type { Applicant } from '../domain/validation';
 import { TERMINAL_STATUSES, type CheckFindings } from '../workflows/case/model';
-import type { CaseActivities, CaseRef, RecordStatusInput } from './case-contract';
+import type { CaseActivities, CaseRef, RecordStatusInput, StatusSteps } from './case-contract';
 import { applyCaseToRegistry, RegistryChangeError } from './registry-changes';
 
 /** The system itself, as the actor of automatic steps. */
@@ -113,9 +113,11 @@ function limiter(n: number) {
   };
 }
 
-export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
+type CaseActivitiesWithPurge = CaseActivities & {
   purgeInquiryResults(input: { now?: string }): Promise<{ purged: number }>;
-} {
+};
+
+export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWithPurge {
   const { db, audit, vault } = deps;
   const renderSlot = limiter(deps.licenseRenderConcurrency ?? 2);
 
@@ -265,27 +267,37 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
     throw nonRetryable('TOO_MANY_ENTRIES', 'this person has too many earlier entries');
   }
 
-  return {
-    async recordStatus({ caseId, status, seq, note, audit: audited, notify }: RecordStatusInput) {
-      const info = workflowRun();
-      const mail = await db.transaction(async (t) => {
-        const [, inserted] = await db.query(
-          'INSERT IGNORE INTO case_history (case_id, status, note, transition_key, at) VALUES (?, ?, ?, ?, ?)',
-          { replacements: [caseId, status, note?.slice(0, 500) ?? null, `${info.runId}:${seq}`, sqlTime()], transaction: t, type: QueryTypes.INSERT });
-        if (Number(inserted) === 1) {
-          await db.query('UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?',
-            { replacements: [status, sqlTime(), caseId], transaction: t });
-          // With the transition it records: a retried activity finds the row and audits nothing twice.
-          if (audited) {
-            await audit.append({ actor: SYSTEM_ACTOR, action: audited.action, purpose: '受理・登録の拒否（登録者ファイルの状態による）', targetType: 'case',
-              targetId: caseId, outcome: 'denied', detail: { status, reason: note ?? null } }, t);
-          }
+  async function recordStatus({ caseId, status, seq, note, audit: audited, notify }: RecordStatusInput): Promise<void> {
+    const info = workflowRun();
+    const mail = await db.transaction(async (t) => {
+      const [, inserted] = await db.query(
+        'INSERT IGNORE INTO case_history (case_id, status, note, transition_key, at) VALUES (?, ?, ?, ?, ?)',
+        { replacements: [caseId, status, note?.slice(0, 500) ?? null, `${info.runId}:${seq}`, sqlTime()], transaction: t, type: QueryTypes.INSERT });
+      if (Number(inserted) === 1) {
+        await db.query('UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?',
+          { replacements: [status, sqlTime(), caseId], transaction: t });
+        // With the transition it records: a retried activity finds the row and audits nothing twice.
+        if (audited) {
+          await audit.append({ actor: SYSTEM_ACTOR, action: audited.action, purpose: '受理・登録の拒否（登録者ファイルの状態による）', targetType: 'case',
+            targetId: caseId, outcome: 'denied', detail: { status, reason: note ?? null } }, t);
         }
-        // The notice in the same transaction (idempotent by its key); its mail job once committed.
-        return notify ? writeNotice(caseId, notify.kind, notify.reason, t) : undefined;
-      });
-      if (mail) await enqueueMail(mail);
-    },
+      }
+      // The notice in the same transaction (idempotent by its key); its mail job once committed.
+      return notify ? writeNotice(caseId, notify.kind, notify.reason, t) : undefined;
+    });
+    if (mail) await enqueueMail(mail);
+  }
+
+  /** `work` with the status changes recorded before and after it (StatusSteps); `after` only once it succeeded. */
+  async function withSteps<T>(caseId: string, steps: StatusSteps, work: () => Promise<T>): Promise<T> {
+    for (const change of steps.before ?? []) await recordStatus({ caseId, ...change });
+    const result = await work();
+    for (const change of steps.after ?? []) await recordStatus({ caseId, ...change });
+    return result;
+  }
+
+  const activities: CaseActivitiesWithPurge = {
+    recordStatus,
 
     async verifyIdentity({ caseId }: CaseRef) {
       const row = await loadCase(caseId);
@@ -543,5 +555,14 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities & {
     async purgeInquiryResults({ now }) {
       return purgeExpiredInquiryResults(db, audit, { now: now ? new Date(now) : undefined });
     },
+  };
+  // The activities a case asks to record its status changes around them (PATCH_FEWER_STEPS).
+  return {
+    ...activities,
+    checkEligibility: (i) => withSteps(i.caseId, i, () => activities.checkEligibility(i)),
+    openReviewTask: (i) => withSteps(i.caseId, i, () => activities.openReviewTask(i)),
+    createPayment: (i) => withSteps(i.caseId, i, () => activities.createPayment(i)),
+    registerRegistrant: (i) => withSteps(i.caseId, i, () => activities.registerRegistrant(i)),
+    enqueuePrintJob: (i) => withSteps(i.caseId, i, () => activities.enqueuePrintJob(i)),
   };
 }

@@ -8,9 +8,10 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { CaseActivities, NotifyInput } from '../../activities/case-contract';
+import type { CaseActivities, NotifyInput, RecordStatusInput, StatusSteps } from '../../activities/case-contract';
 import type { CheckFindings, CaseWorkflowInput } from '../../workflows/case/model';
 import { caseWorkflow } from '../../workflows';
 import { caseStartSearchAttributes } from '../../workflows/case/search-attributes';
@@ -34,7 +35,7 @@ export interface Script {
   settleDelayMs?: Record<string, number>;
   /** Slows produceLicense (a regular activity: the workflow task is closed meanwhile). */
   produceDelayMs?: number;
-  /** Holds a call until the test opens the gate; keys `notifyApplicant:<kind>`, `settlePayment:<outcome>`. */
+  /** Holds a call until the test opens the gate; keys `notifyApplicant:<kind>`, `settlePayment:<outcome>`, `openReviewTask`. */
   gates?: Record<string, Gate>;
 }
 
@@ -59,11 +60,7 @@ export interface Calls { name: keyof CaseActivities; input: unknown }
 export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
   let honsekiCall = 0;
   let registerCall = 0;
-  const rec = <K extends keyof CaseActivities>(name: K, impl: CaseActivities[K]): CaseActivities[K] =>
-    (async (input: never) => {
-      calls.push({ name, input });
-      return (impl as (i: never) => Promise<unknown>)(input);
-    }) as CaseActivities[K];
+  const paidPayments = new Set<string>();
   const notifyImpl = async (i: NotifyInput) => {
     await script.gates?.[`notifyApplicant:${i.kind}`]?.pass();
     await new Promise((r) => setTimeout(r, script.notifyDelayMs?.[i.kind] ?? 0));
@@ -72,20 +69,39 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
     calls.push({ name: 'notifyApplicant', input: i });
     await notifyImpl(i);
   };
+  // A status change may carry its notice (PATCH_FEWER_TASKS): recorded as the notice it sends, as the real one does.
+  const recordStatus = async (i: RecordStatusInput) => {
+    calls.push({ name: 'recordStatus', input: i });
+    if (i.notify) await notify({ caseId: i.caseId, ...i.notify });
+  };
+  // Status changes an activity records around its work (PATCH_FEWER_STEPS) are recorded as the
+  // recordStatus calls they stand for, in their order; the activity's own input without them.
+  const rec = <K extends keyof CaseActivities>(name: K, impl: CaseActivities[K]): CaseActivities[K] =>
+    (async (input: never) => {
+      const { before, after, ...own } = input as StatusSteps & { caseId: string };
+      for (const c of before ?? []) await recordStatus({ caseId: own.caseId, ...c });
+      calls.push({ name, input: own });
+      const result = await (impl as (i: never) => Promise<unknown>)(own as never);
+      for (const c of after ?? []) await recordStatus({ caseId: own.caseId, ...c });
+      return result;
+    }) as CaseActivities[K];
   return {
-    // A status change may carry its notice (PATCH_FEWER_TASKS): recorded as the notice it sends, as the real one does.
-    recordStatus: rec('recordStatus', async (i) => {
-      if (i.notify) await notify({ caseId: i.caseId, ...i.notify });
-    }),
+    recordStatus,
     verifyIdentity: rec('verifyIdentity', async () => script.identity ?? { outcome: 'match', discrepancies: [] }),
     checkHonseki: rec('checkHonseki', async () => script.honseki?.[honsekiCall++] ?? { outcome: 'match' }),
     checkEligibility: rec('checkEligibility', async () => ({ passerFound: true, passerMatches: true, returnOrderWithinYear: false, notes: [] })),
-    openReviewTask: rec('openReviewTask', async () => ({ dueAt: new Date(Date.now() + (script.reviewDueInMs ?? 3_600_000)).toISOString() })),
+    openReviewTask: rec('openReviewTask', async () => {
+      await script.gates?.openReviewTask?.pass();
+      return { dueAt: new Date(Date.now() + (script.reviewDueInMs ?? 3_600_000)).toISOString() };
+    }),
     updateReviewTask: rec('updateReviewTask', async () => undefined),
     createPayment: rec('createPayment', async (i) => ({ checkoutUrl: i.method === 'online' ? `http://pay.test/${i.paymentId}` : null })),
     settlePayment: rec('settlePayment', async (i) => {
+      // What a refund finds, as the real one reads it: a refund of a payment not yet recorded paid does nothing.
+      if (i.outcome === 'refunded') (i as { found?: string }).found = paidPayments.has(i.paymentId) ? 'paid' : 'not_paid';
       await script.gates?.[`settlePayment:${i.outcome}`]?.pass();
       await new Promise((r) => setTimeout(r, script.settleDelayMs?.[i.outcome] ?? 0));
+      if (i.outcome === 'paid') paidPayments.add(i.paymentId);
     }),
     registerRegistrant: rec('registerRegistrant', async () => {
       await new Promise((r) => setTimeout(r, script.registerDelayMs ?? 0));
@@ -108,6 +124,13 @@ export const settings: CaseWorkflowInput['settings'] = {
   reviewDueBusinessDays: 10, paymentExpiry: '1 hour', correctionExpiry: '1 hour', fee: 2300,
 };
 
+/**
+ * A short workflow task timeout makes the worker heartbeat a task whose local activity runs long
+ * (at 80 % of it), and deliver the messages that arrived meanwhile: a handler then runs while the
+ * activity is still in flight.
+ */
+export interface StartTweaks { workflowTaskTimeout?: Duration }
+
 export class CaseHarness {
   client!: Client;
   private connection!: NativeConnection;
@@ -127,19 +150,20 @@ export class CaseHarness {
   }
 
   /** Runs `body` while a worker with the scripted activities serves the private task queue. */
-  async run<T>(script: Script, body: (h: { start: (i?: Partial<CaseWorkflowInput>) => Promise<WorkflowHandle<typeof caseWorkflow>>; calls: Calls[] }) => Promise<T>): Promise<T> {
+  async run<T>(script: Script, body: (h: { start: (i?: Partial<CaseWorkflowInput>, o?: StartTweaks) => Promise<WorkflowHandle<typeof caseWorkflow>>; calls: Calls[] }) => Promise<T>): Promise<T> {
     const calls: Calls[] = [];
     const worker = await Worker.create({
       connection: this.connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: this.taskQueue,
       workflowBundle: { code: this.code }, activities: mockActivities(script, calls), dataConverter: temporalDataConverter(config),
     });
-    const start = (i: Partial<CaseWorkflowInput> = {}) => {
+    const start = (i: Partial<CaseWorkflowInput> = {}, o: StartTweaks = {}) => {
       const caseId = randomUUID();
       return this.client.workflow.start(caseWorkflow, {
         taskQueue: this.taskQueue, workflowId: `case-${caseId}`, workflowExecutionTimeout: '2 minutes',
         args: [{ caseId, type: 'registration', channel: 'mynaportal', paymentMethod: 'online', settings, ...i }],
         // As api/cases/start-workflow.ts starts every case.
         typedSearchAttributes: caseStartSearchAttributes(i.type ?? 'registration', i.channel ?? 'mynaportal'),
+        ...o,
       });
     };
     return worker.runUntil(body({ start, calls }));

@@ -34,6 +34,9 @@ describe('case workflow replay', () => {
     expect(saved).toContain('case-registration-refused-v4.json');
     // … and the cases of 'fewer-tasks' (checks together, one activity per status change and its notice).
     expect(saved).toEqual(expect.arrayContaining(['case-approve-online-v5.json', 'case-return-resubmit-stamp-v5.json', 'case-paid-and-withdrawn-v5.json']));
+    // … and of 'fewer-steps' (status changes recorded by the next activity; one patch marker per new case).
+    expect(saved).toEqual(expect.arrayContaining(['case-approve-online-v6.json', 'case-return-resubmit-stamp-v6.json',
+      'case-paid-and-withdrawn-v6.json', 'case-honseki-undeterminable-v6.json', 'case-registration-refused-v6.json']));
     const { code, report } = await replay(HISTORY_DIR);
     expect(report.results.filter((r) => !r.ok)).toEqual([]);
     expect(report.results).toHaveLength(saved.length);

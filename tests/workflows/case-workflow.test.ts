@@ -37,7 +37,7 @@ describe('case workflow', () => {
       expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'paid', externalRef: 'gw-1' })]);
       expect(called(calls, 'enqueuePrintJob')).toEqual([{ caseId: out.caseId, documentId: 'd-1' }]);
       expect(called(calls, 'notifyApplicant').map((n) => n.kind)).toEqual(['received', 'payment_requested', 'completed']);
-      await maybeRecordHistory(wf, 'approve-online', 'v5');
+      await maybeRecordHistory(wf, 'approve-online', 'v6');
     }));
 
   it('when the reviewer rejects, then the case ends rejected without payment or registration', () =>
@@ -66,7 +66,7 @@ describe('case workflow', () => {
       expect(statuses(calls)).toEqual(['received', 'identity_check', 'under_review', 'returned_for_correction',
         'resubmitted', 'identity_check', 'under_review', 'awaiting_payment', 'registering', 'producing_license', 'completed']);
       expect(called(calls, 'openReviewTask').map((t) => t.kind)).toEqual(['review', 're_review']);
-      await maybeRecordHistory(wf, 'return-resubmit-stamp', 'v5');
+      await maybeRecordHistory(wf, 'return-resubmit-stamp', 'v6');
     }));
 
   it('when someone who has not claimed the task decides, then the update is refused before it reaches history', () =>
@@ -147,9 +147,54 @@ describe('case workflow', () => {
       expect(out.status).toBe('withdrawn');
       expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['paid', 'refunded']);
       expect(called(calls, 'registerRegistrant')).toHaveLength(0);
-      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v5');
+      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v6');
     });
   });
+
+  // A message that arrives while a local activity runs is delivered when the workflow task heartbeats
+  // (at 80 % of its timeout, 1.6 s here): the gates below hold the activity through a few heartbeats,
+  // so the handler runs, and what it starts is sent, while the activity is still in flight.
+  it('when a reviewer claims the task while it is being stored, then the claim is recorded after it and counts', () => {
+    const gate = new Gate();
+    return h.run({ gates: { openReviewTask: gate } }, async ({ start, calls }) => {
+      const wf = await start({}, { workflowTaskTimeout: '2 seconds' });
+      await gate.reached;
+      const s = await waitForStatus(wf, 'under_review');
+      const claimed = wf.executeUpdate('claimReview', { args: [{ taskId: s.reviewTask!.taskId, actor: reviewer }] });
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(called(calls, 'updateReviewTask')).toHaveLength(0);
+      gate.release();
+      await expect(claimed).resolves.toMatchObject({ status: 'claimed', assignee: reviewer });
+      expect(calls.map((c) => c.name).filter((n) => n === 'openReviewTask' || n === 'updateReviewTask')).toEqual(['openReviewTask', 'updateReviewTask']);
+      await wf.executeUpdate('decideReview', { args: [{ taskId: s.reviewTask!.taskId, actor: reviewer, decision: 'approve' }] });
+      const pay = await waitForStatus(wf, 'awaiting_payment');
+      await wf.signal('paymentConfirmed', { paymentId: pay.payment!.paymentId, amount: 2300, externalRef: 'gw-2' });
+      expect((await wf.result()).status).toBe('completed');
+    });
+  }, 60_000);
+
+  it('when the case is withdrawn while its revenue stamps are being recorded, then it ends withdrawn and the stamps are refunded', () => {
+    const gate = new Gate();
+    return h.run({ gates: { 'settlePayment:paid': gate } }, async ({ start, calls }) => {
+      const wf = await start({ paymentMethod: 'revenue_stamp', channel: 'paper' }, { workflowTaskTimeout: '2 seconds' });
+      await claimAndDecide(wf, 'approve');
+      await waitForStatus(wf, 'awaiting_payment');
+      const stamps = wf.executeUpdate('confirmRevenueStamp', { args: [{ actor: 'clerk1', amount: 2300 }] });
+      await gate.reached;
+      const withdrawn = wf.executeUpdate('withdraw', { args: [{ actor: 'portal', reason: '都合により' }] });
+      await new Promise((r) => setTimeout(r, 6_000));
+      gate.release();
+      await Promise.all([stamps, withdrawn]);
+      const out = await wf.result();
+      expect(out.status).toBe('withdrawn');
+      // Refunded once the stamps were recorded (a refund of a payment not yet paid would do nothing).
+      // (The workflow waits for the stamps' activity before going on; that the order of the two is
+      // then the same on replay is what case-return-resubmit-stamp-v6 checks.)
+      expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'paid' }),
+        expect.objectContaining({ outcome: 'refunded', found: 'paid' })]);
+      expect(called(calls, 'registerRegistrant')).toHaveLength(0);
+    });
+  }, 60_000);
 
   it('when the payment arrives while the expiry is being recorded, then the payment counts and the case completes', () => {
     const gate = new Gate();
@@ -186,7 +231,7 @@ describe('case workflow', () => {
       expect((await wf.result()).status).toBe('rejected');
       expect(called(calls, 'openReviewTask')).toHaveLength(1);
       expect(called(calls, 'notifyApplicant')).toContainEqual({ caseId: expect.any(String), kind: 'returned_for_correction', reason: 'honseki_undeterminable' });
-      await maybeRecordHistory(wf, 'honseki-undeterminable', 'v5');
+      await maybeRecordHistory(wf, 'honseki-undeterminable', 'v6');
     }));
 
   it('when the review task passes its due date, then it is escalated and still decidable', () =>
@@ -228,7 +273,7 @@ describe('case workflow', () => {
         expect(called(calls, 'notifyApplicant').map((n) => [n.kind, n.reason])).toEqual([['received', undefined],
           ['payment_requested', undefined], ['registration_refused', 'registrant_erased']]);
         expect((await wf.query(caseStateQuery)).payment).toMatchObject({ paymentId, status: 'refunded' });
-        await maybeRecordHistory(wf, 'registration-refused', 'v5');
+        await maybeRecordHistory(wf, 'registration-refused', 'v6');
       }));
 
     it('when a case without a fee is refused, then it ends rejected with nothing to refund', () =>
