@@ -92,6 +92,11 @@ function asFailure(err: unknown): unknown {
     nextRetryDelay: f.nextRetryDelayMs });
 }
 
+/** A remote system's "no such person" (adapters' NOT_FOUND), as callRemote rethrows it. */
+function isNotFound(err: unknown): boolean {
+  return err instanceof ApplicationFailure && /^(juki|chukan)\.NOT_FOUND$/.test(err.type ?? '');
+}
+
 const ENDED: readonly string[] = TERMINAL_STATUSES;
 
 /**
@@ -304,8 +309,17 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       if (row.channel !== 'mynaportal') return { outcome: 'documents', discrepancies: [] };
       const pseudonymId = await assertInquiryAllowed(row, 'juki', 'immediateInquiry', PURPOSE_IDENTITY);
       const myNumber = await vault.reveal(pseudonymId, { actor: SYSTEM_ACTOR, purpose: PURPOSE_IDENTITY, caseId });
-      const identity = await callRemote({ remote: 'juki', operation: 'immediateInquiry', purpose: PURPOSE_IDENTITY, caseId, pseudonymId },
-        () => deps.juki.immediateInquiry(myNumber, remoteContext(PURPOSE_IDENTITY)));
+      let identity: IdentityInfo;
+      try {
+        identity = await callRemote({ remote: 'juki', operation: 'immediateInquiry', purpose: PURPOSE_IDENTITY, caseId, pseudonymId },
+          () => deps.juki.immediateInquiry(myNumber, remoteContext(PURPOSE_IDENTITY)));
+      } catch (err) {
+        // No resident with this number (mistyped, or not resident in Japan): a finding the reviewer
+        // decides on (return for correction, reject), not a failure of the case.
+        if (!isNotFound(err)) throw err;
+        await keepResult(caseId, 'identity', { status: 'not_found' });
+        return { outcome: 'not_found', discrepancies: [] };
+      }
       const discrepancies = compareIdentity(await expectedIdentity(row), identity);
       // The reviewer sees the registry's values next to the application's; kept until the retention ends.
       await keepResult(caseId, 'identity', { ...identity, discrepancies });
@@ -320,9 +334,16 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       if (!wanted) return { outcome: 'not_applicable' }; // only a registration or a change of 本籍 asks the 中間サーバー
       if (row.channel !== 'mynaportal') return { outcome: 'documents' };
       const pseudonymId = await assertInquiryAllowed(row, 'chukan', 'inquireHonseki', PURPOSE_HONSEKI);
-      const code = await institutionCode(row, pseudonymId);
-      const result = await callRemote({ remote: 'chukan', operation: 'inquireHonseki', purpose: PURPOSE_HONSEKI, caseId, pseudonymId },
-        () => deps.chukan.inquireHonseki(code, remoteContext(PURPOSE_HONSEKI)), (r) => r.permitId);
+      let result: Awaited<ReturnType<ChukanAdapter['inquireHonseki']>> | { status: 'undeterminable' };
+      try {
+        const code = await institutionCode(row, pseudonymId);
+        result = await callRemote({ remote: 'chukan', operation: 'inquireHonseki', purpose: PURPOSE_HONSEKI, caseId, pseudonymId },
+          () => deps.chukan.inquireHonseki(code, remoteContext(PURPOSE_HONSEKI)), (r) => r.permitId);
+      } catch (err) {
+        // The 中間サーバー knows no such person: the 本籍 cannot be determined from it (a certificate can).
+        if (!isNotFound(err)) throw err;
+        result = { status: 'undeterminable' };
+      }
       if (result.status === 'undeterminable') {
         await keepResult(caseId, 'honseki', { status: 'undeterminable' });
         // Once the applicant has attached a certificate (戸籍個人事項証明書), the reviewer reads it.

@@ -33,6 +33,25 @@ describe('registration branches', () => {
     expect(closed.payment).toBeNull();
   });
 
+  it('a My Number unknown to 住基ネット: the reviewer sees it (identity not_found) and decides; the case does not fail', async () => {
+    const person = await newPerson(p, { juki: false });
+    const caseId = String((await fileCase(p, a.portal, registrationBody(person))).body.caseId);
+    const taskId = await underReview(caseId);
+    const detail = await call(p.url, 'GET', `/api/v1/review-tasks/${taskId}`, { token: a.reviewer });
+    expect(detail.body.findings).toMatchObject({ identity: { outcome: 'not_found', discrepancies: [] }, honseki: { outcome: 'match' } });
+    expect((await call(p.url, 'POST', `/api/v1/review-tasks/${taskId}/claim`, { token: a.reviewer })).status).toBe(200);
+    expect((await call(p.url, 'POST', `/api/v1/review-tasks/${taskId}/decision`, { token: a.reviewer,
+      body: { decision: 'return', reason: '個人番号を確認してください' } })).status).toBe(200);
+    await waitForCase(p, a.portal, caseId, hasStatus('returned_for_correction'));
+  });
+
+  it('a person the 中間サーバー does not know: the 本籍 is undeterminable and the case is returned asking for a certificate', async () => {
+    const person = await newPerson(p, { chukan: false });
+    const caseId = String((await fileCase(p, a.portal, registrationBody(person))).body.caseId);
+    const returned = await waitForCase(p, a.portal, caseId, hasStatus('returned_for_correction'));
+    expect(returned.history?.at(-1)).toMatchObject({ status: 'returned_for_correction', note: 'honseki_undeterminable' });
+  });
+
   it('本籍 undeterminable: returned asking for a certificate; resubmitted with it, the reviewer checks the document', async () => {
     const person = await newPerson(p, { honseki: null });
     const caseId = String((await fileCase(p, a.portal, registrationBody(person))).body.caseId);

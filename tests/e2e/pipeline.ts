@@ -109,7 +109,11 @@ export interface Person {
 const KANA_DIGITS = 'アイウエオカキクケコ';
 
 /** A person known to 住基ネット, the 中間サーバー and the passers' list, as a real applicant would be. */
-export async function newPerson(p: Pipeline, opts: { honseki?: string | null; jukiDiffers?: Partial<Record<string, string>>; passer?: boolean } = {}): Promise<Person> {
+export async function newPerson(p: Pipeline, opts: {
+  honseki?: string | null; jukiDiffers?: Partial<Record<string, string>>; passer?: boolean;
+  /** false: 住基ネット / the 中間サーバー do not know this person (NOT_FOUND). */
+  juki?: boolean; chukan?: boolean;
+} = {}): Promise<Person> {
   const myNumber = newMyNumber();
   // Unique per person: a few hundred people per run drawn from 10^6 collided (birthday problem, ~10 % a
   // run). A letter between the two halves keeps the suffix from reading as one long digit run.
@@ -124,8 +128,8 @@ export async function newPerson(p: Pipeline, opts: { honseki?: string | null; ju
   };
   const juki = { myNumber, nameKanji: applicant.nameKanji, nameKana: applicant.nameKana, birthDate: applicant.birthDate, sex: applicant.sex,
     postalCode: applicant.postalCode, address: applicant.address, ...opts.jukiDiffers };
-  await post(p.config.JUKI_SIM_URL, '/admin/residents', juki);
-  await post(p.config.CHUKAN_SIM_URL, '/admin/residents', { myNumber, honseki: opts.honseki === undefined ? '東京都' : opts.honseki });
+  if (opts.juki !== false) await post(p.config.JUKI_SIM_URL, '/admin/residents', juki);
+  if (opts.chukan !== false) await post(p.config.CHUKAN_SIM_URL, '/admin/residents', { myNumber, honseki: opts.honseki === undefined ? '東京都' : opts.honseki });
   if (opts.passer !== false) {
     await p.deps.db.query('INSERT INTO passers (passer_number, name_kanji, name_kana, birth_date, exam_date, imported_at) VALUES (?, ?, ?, ?, ?, NOW(3))',
       { replacements: [passerNumber, applicant.nameKanji, applicant.nameKana, applicant.birthDate, '2025-10-26'] });

@@ -106,7 +106,8 @@ export interface CaseOutcome {
 
 /** Findings of the automatic checks, shown to the reviewer. Field names only: never values. */
 export interface CheckFindings {
-  identity: { outcome: 'match' | 'mismatch' | 'documents' | 'deceased'; discrepancies: string[] };
+  /** `not_found`: 住基ネット has no resident with the given My Number (the reviewer decides). */
+  identity: { outcome: 'match' | 'mismatch' | 'documents' | 'deceased' | 'not_found'; discrepancies: string[] };
   honseki: { outcome: 'match' | 'changed' | 'undeterminable' | 'documents' | 'not_applicable' };
   eligibility: { passerFound: boolean; passerMatches: boolean; returnOrderWithinYear: boolean; notes: string[] };
 }
