@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { ChukanAdapter, JukiAdapter, PaymentGatewayAdapter } from '../adapters';
+import type { ChukanAdapter, HonsekiResult, JukiAdapter, PaymentGatewayAdapter } from '../adapters';
 import { isRemoteError, toFailureInfo, type IdentityInfo, type InquiryContext, type RemoteName } from '../adapters';
 import type { Queues } from '../common/queues';
 import type { AuditLog } from '../db/audit';
@@ -334,7 +334,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       if (!wanted) return { outcome: 'not_applicable' }; // only a registration or a change of 本籍 asks the 中間サーバー
       if (row.channel !== 'mynaportal') return { outcome: 'documents' };
       const pseudonymId = await assertInquiryAllowed(row, 'chukan', 'inquireHonseki', PURPOSE_HONSEKI);
-      let result: Awaited<ReturnType<ChukanAdapter['inquireHonseki']>> | { status: 'undeterminable' };
+      let result: HonsekiResult | { status: 'undeterminable' };
       try {
         const code = await institutionCode(row, pseudonymId);
         result = await callRemote({ remote: 'chukan', operation: 'inquireHonseki', purpose: PURPOSE_HONSEKI, caseId, pseudonymId },

@@ -133,13 +133,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
   /** Status changes made in the workflow that the next local activity records before its own work. */
   const pending: StatusChange[] = [];
   const setStatus = async (status: CaseStatus, note?: string, audit?: RecordStatusInput['audit'], notify?: RecordStatusInput['notify']) => {
+    applyStatus(status, note);
     if (fewerSteps) {
-      await db.recordStatus({ caseId, ...markStatus(status, note, notify), ...(audit ? { audit } : {}) });
+      await db.recordStatus({ caseId, ...change(status, note, notify), ...(audit ? { audit } : {}) });
       return;
     }
-    state.status = status;
-    state.history.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}) });
-    upsertChanged([{ key: CaseStatusKey, value: status }]);
     if (notify && fewerTasks) {
       await db.recordStatus({ caseId, status, seq: ++seq, note, ...(audit ? { audit } : {}), notify });
       return;
