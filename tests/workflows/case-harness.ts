@@ -33,8 +33,10 @@ export interface Script {
   notifyDelayMs?: Record<string, number>;
   /** Slows settlePayment for one outcome. */
   settleDelayMs?: Record<string, number>;
-  /** Slows produceLicense (a regular activity: the workflow task is closed meanwhile). */
+  /** Slows produceLicense (a local activity since 'local-checks': the workflow task stays open meanwhile). */
   produceDelayMs?: number;
+  /** Makes the remote checks fail as an outage (retryable) on their first N attempts. */
+  remoteFails?: Partial<Record<'verifyIdentity' | 'checkHonseki', number>>;
   /** Holds a call until the test opens the gate; keys `notifyApplicant:<kind>`, `settlePayment:<outcome>`, `openReviewTask`. */
   gates?: Record<string, Gate>;
 }
@@ -59,6 +61,13 @@ export interface Calls { name: keyof CaseActivities; input: unknown }
 
 export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
   let honsekiCall = 0;
+  const attempts: Record<string, number> = {};
+  const outage = (name: 'verifyIdentity' | 'checkHonseki') => {
+    attempts[name] = (attempts[name] ?? 0) + 1;
+    if (attempts[name] <= (script.remoteFails?.[name] ?? 0)) {
+      throw ApplicationFailure.create({ type: `${name === 'verifyIdentity' ? 'juki' : 'chukan'}.UNAVAILABLE`, message: 'scripted outage' });
+    }
+  };
   let registerCall = 0;
   const paidPayments = new Set<string>();
   const notifyImpl = async (i: NotifyInput) => {
@@ -87,8 +96,14 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
     }) as CaseActivities[K];
   return {
     recordStatus,
-    verifyIdentity: rec('verifyIdentity', async () => script.identity ?? { outcome: 'match', discrepancies: [] }),
-    checkHonseki: rec('checkHonseki', async () => script.honseki?.[honsekiCall++] ?? { outcome: 'match' }),
+    verifyIdentity: rec('verifyIdentity', async () => {
+      outage('verifyIdentity');
+      return script.identity ?? { outcome: 'match', discrepancies: [] };
+    }),
+    checkHonseki: rec('checkHonseki', async () => {
+      outage('checkHonseki');
+      return script.honseki?.[honsekiCall++] ?? { outcome: 'match' };
+    }),
     checkEligibility: rec('checkEligibility', async () => ({ passerFound: true, passerMatches: true, returnOrderWithinYear: false, notes: [] })),
     openReviewTask: rec('openReviewTask', async () => {
       await script.gates?.openReviewTask?.pass();

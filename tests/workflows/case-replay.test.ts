@@ -37,6 +37,9 @@ describe('case workflow replay', () => {
     // … and of 'fewer-steps' (status changes recorded by the next activity; one patch marker per new case).
     expect(saved).toEqual(expect.arrayContaining(['case-approve-online-v6.json', 'case-return-resubmit-stamp-v6.json',
       'case-paid-and-withdrawn-v6.json', 'case-honseki-undeterminable-v6.json', 'case-registration-refused-v6.json']));
+    // … and of 'local-checks' (the checks and the license as local activities).
+    expect(saved).toEqual(expect.arrayContaining(['case-approve-online-v7.json', 'case-return-resubmit-stamp-v7.json',
+      'case-paid-and-withdrawn-v7.json', 'case-honseki-undeterminable-v7.json', 'case-registration-refused-v7.json']));
     const { code, report } = await replay(HISTORY_DIR);
     expect(report.results.filter((r) => !r.ok)).toEqual([]);
     expect(report.results).toHaveLength(saved.length);

@@ -37,7 +37,13 @@ describe('case workflow', () => {
       expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ outcome: 'paid', externalRef: 'gw-1' })]);
       expect(called(calls, 'enqueuePrintJob')).toEqual([{ caseId: out.caseId, documentId: 'd-1' }]);
       expect(called(calls, 'notifyApplicant').map((n) => n.kind)).toEqual(['received', 'payment_requested', 'completed']);
-      await maybeRecordHistory(wf, 'approve-online', 'v6');
+      // 'local-checks': the checks and the license are local activities, so the happy path takes a
+      // workflow task each for the start, the claim, the decision and the payment — and no activity task.
+      const events = (await wf.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+      expect(events.filter((e) => e.workflowTaskCompletedEventAttributes).length).toBeLessThanOrEqual(4);
+      expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(11);
+      await maybeRecordHistory(wf, 'approve-online', 'v7');
     }));
 
   it('when the reviewer rejects, then the case ends rejected without payment or registration', () =>
@@ -66,7 +72,7 @@ describe('case workflow', () => {
       expect(statuses(calls)).toEqual(['received', 'identity_check', 'under_review', 'returned_for_correction',
         'resubmitted', 'identity_check', 'under_review', 'awaiting_payment', 'registering', 'producing_license', 'completed']);
       expect(called(calls, 'openReviewTask').map((t) => t.kind)).toEqual(['review', 're_review']);
-      await maybeRecordHistory(wf, 'return-resubmit-stamp', 'v6');
+      await maybeRecordHistory(wf, 'return-resubmit-stamp', 'v7');
     }));
 
   it('when someone who has not claimed the task decides, then the update is refused before it reaches history', () =>
@@ -107,8 +113,10 @@ describe('case workflow', () => {
     }));
 
   it('when the fee has been paid, then a withdrawal is refused: the application is accepted (受理)', () =>
-    h.run({ produceDelayMs: 3000 }, async ({ start }) => {
-      const wf = await start({ paymentMethod: 'revenue_stamp' });
+    h.run({ produceDelayMs: 5000 }, async ({ start }) => {
+      // The license is a local activity: the short task timeout has the worker heartbeat the task
+      // while it is produced, so the query and the withdrawal are answered meanwhile.
+      const wf = await start({ paymentMethod: 'revenue_stamp' }, { workflowTaskTimeout: '2 seconds' });
       await claimAndDecide(wf, 'approve');
       await waitForStatus(wf, 'awaiting_payment');
       await wf.executeUpdate('confirmRevenueStamp', { args: [{ actor: 'clerk1', amount: 2300 }] });
@@ -147,7 +155,7 @@ describe('case workflow', () => {
       expect(out.status).toBe('withdrawn');
       expect(called(calls, 'settlePayment').map((c) => c.outcome)).toEqual(['paid', 'refunded']);
       expect(called(calls, 'registerRegistrant')).toHaveLength(0);
-      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v6');
+      await maybeRecordHistory(wf, 'paid-and-withdrawn', 'v7');
     });
   });
 
@@ -222,6 +230,16 @@ describe('case workflow', () => {
       await maybeRecordHistory(wf, 'identity-mismatch');
     }));
 
+  it('when 住基ネット and the 中間サーバー are unavailable at first, then the checks are retried and the case goes on to review', () =>
+    h.run({ remoteFails: { verifyIdentity: 1, checkHonseki: 1 } }, async ({ start, calls }) => {
+      const wf = await start();
+      await claimAndDecide(wf, 'reject', 'test');
+      expect((await wf.result()).status).toBe('rejected');
+      expect(called(calls, 'verifyIdentity')).toHaveLength(2);
+      expect(called(calls, 'checkHonseki')).toHaveLength(2);
+      expect(called(calls, 'openReviewTask')[0].findings).toMatchObject({ identity: { outcome: 'match' }, honseki: { outcome: 'match' } });
+    }), 60_000);
+
   it('when the 本籍 cannot be determined, then the case is returned asking for a certificate', () =>
     h.run({ honseki: [{ outcome: 'undeterminable' }, { outcome: 'documents' }] }, async ({ start, calls }) => {
       const wf = await start();
@@ -231,7 +249,7 @@ describe('case workflow', () => {
       expect((await wf.result()).status).toBe('rejected');
       expect(called(calls, 'openReviewTask')).toHaveLength(1);
       expect(called(calls, 'notifyApplicant')).toContainEqual({ caseId: expect.any(String), kind: 'returned_for_correction', reason: 'honseki_undeterminable' });
-      await maybeRecordHistory(wf, 'honseki-undeterminable', 'v6');
+      await maybeRecordHistory(wf, 'honseki-undeterminable', 'v7');
     }));
 
   it('when the review task passes its due date, then it is escalated and still decidable', () =>
@@ -273,7 +291,7 @@ describe('case workflow', () => {
         expect(called(calls, 'notifyApplicant').map((n) => [n.kind, n.reason])).toEqual([['received', undefined],
           ['payment_requested', undefined], ['registration_refused', 'registrant_erased']]);
         expect((await wf.query(caseStateQuery)).payment).toMatchObject({ paymentId, status: 'refunded' });
-        await maybeRecordHistory(wf, 'registration-refused', 'v6');
+        await maybeRecordHistory(wf, 'registration-refused', 'v7');
       }));
 
     it('when a case without a fee is refused, then it ends rejected with nothing to refund', () =>
