@@ -37,7 +37,7 @@ export interface Script {
   produceDelayMs?: number;
   /** Makes the remote checks fail as an outage (retryable) on their first N attempts. */
   remoteFails?: Partial<Record<'verifyIdentity' | 'checkHonseki', number>>;
-  /** Holds a call until the test opens the gate; keys `notifyApplicant:<kind>`, `settlePayment:<outcome>`, `openReviewTask`. */
+  /** Holds a call until the test opens the gate; keys `notifyApplicant:<kind>`, `settlePayment:<outcome>`, `openReviewTask`, `createPayment`. */
   gates?: Record<string, Gate>;
 }
 
@@ -110,7 +110,10 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
       return { dueAt: new Date(Date.now() + (script.reviewDueInMs ?? 3_600_000)).toISOString() };
     }),
     updateReviewTask: rec('updateReviewTask', async () => undefined),
-    createPayment: rec('createPayment', async (i) => ({ checkoutUrl: i.method === 'online' ? `http://pay.test/${i.paymentId}` : null })),
+    createPayment: rec('createPayment', async (i) => {
+      await script.gates?.createPayment?.pass();
+      return { checkoutUrl: i.method === 'online' ? `http://pay.test/${i.paymentId}` : null };
+    }),
     settlePayment: rec('settlePayment', async (i) => {
       // What a refund finds, as the real one reads it: a refund of a payment not yet recorded paid does nothing.
       if (i.outcome === 'refunded') (i as { found?: string }).found = paidPayments.has(i.paymentId) ? 'paid' : 'not_paid';
@@ -150,7 +153,8 @@ export class CaseHarness {
   client!: Client;
   private connection!: NativeConnection;
   private code!: string;
-  private readonly taskQueue = `case-test-${randomUUID()}`;
+  /** The private task queue (tests/workflows/crash-worker.ts serves it too). */
+  readonly taskQueue = `case-test-${randomUUID()}`;
 
   async start(): Promise<void> {
     this.client = await connectClient(config);
@@ -164,6 +168,17 @@ export class CaseHarness {
     await this.connection.close();
   }
 
+  /** Starts a case workflow on the private task queue, as api/cases/start-workflow.ts starts every case. */
+  startCase(i: Partial<CaseWorkflowInput> = {}, o: StartTweaks = {}): Promise<WorkflowHandle<typeof caseWorkflow>> {
+    const caseId = randomUUID();
+    return this.client.workflow.start(caseWorkflow, {
+      taskQueue: this.taskQueue, workflowId: `case-${caseId}`, workflowExecutionTimeout: '2 minutes',
+      args: [{ caseId, type: 'registration', channel: 'mynaportal', paymentMethod: 'online', settings, ...i }],
+      typedSearchAttributes: caseStartSearchAttributes(i.type ?? 'registration', i.channel ?? 'mynaportal'),
+      ...o,
+    });
+  }
+
   /** Runs `body` while a worker with the scripted activities serves the private task queue. */
   async run<T>(script: Script, body: (h: { start: (i?: Partial<CaseWorkflowInput>, o?: StartTweaks) => Promise<WorkflowHandle<typeof caseWorkflow>>; calls: Calls[] }) => Promise<T>): Promise<T> {
     const calls: Calls[] = [];
@@ -171,16 +186,7 @@ export class CaseHarness {
       connection: this.connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: this.taskQueue,
       workflowBundle: { code: this.code }, activities: mockActivities(script, calls), dataConverter: temporalDataConverter(config),
     });
-    const start = (i: Partial<CaseWorkflowInput> = {}, o: StartTweaks = {}) => {
-      const caseId = randomUUID();
-      return this.client.workflow.start(caseWorkflow, {
-        taskQueue: this.taskQueue, workflowId: `case-${caseId}`, workflowExecutionTimeout: '2 minutes',
-        args: [{ caseId, type: 'registration', channel: 'mynaportal', paymentMethod: 'online', settings, ...i }],
-        // As api/cases/start-workflow.ts starts every case.
-        typedSearchAttributes: caseStartSearchAttributes(i.type ?? 'registration', i.channel ?? 'mynaportal'),
-        ...o,
-      });
-    };
+    const start = (i: Partial<CaseWorkflowInput> = {}, o: StartTweaks = {}) => this.startCase(i, o);
     return worker.runUntil(body({ start, calls }));
   }
 }

@@ -2,9 +2,12 @@
  * Every branch of the case workflow with mocked activities, on the real Temporal dev server.
  * Run with RECORD_HISTORIES=1 to refresh the saved histories the replay test uses.
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { caseStateQuery } from '../../workflows/case/messages';
-import { CaseHarness, Gate, maybeRecordHistory, waitForStatus, type Calls } from './case-harness';
+import { CaseHarness, Gate, maybeRecordHistory, settings, waitForStatus, type Calls } from './case-harness';
 
 const h = new CaseHarness();
 beforeAll(() => h.start(), 60_000);
@@ -126,6 +129,38 @@ describe('case workflow', () => {
       expect((await wf.result()).status).toBe('completed');
       await maybeRecordHistory(wf, 'withdraw-refused-after-payment');
     }));
+
+  // A worker that dies after createPayment ran but before its workflow task completed: the applicant
+  // already sees the checkout and pays, so the confirmation reaches the workflow before the retried
+  // task (on another worker) has created the payment again — with the same ID, UUIDs being replayed.
+  it('when the worker dies after creating the payment and the applicant pays meanwhile, then the payment counts', async () => {
+    // node itself, not npx: SIGKILL must reach the worker, not a wrapper
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/workflows/crash-worker.ts', h.taskQueue],
+      { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const nextLine = async () => String((await lines.next()).value ?? '');
+      expect(await nextLine()).toBe('ready')
+      const wf = await h.startCase({ settings: { ...settings, paymentExpiry: '10 seconds' } }, { workflowTaskTimeout: '2 seconds' });
+      const s = await waitForStatus(wf, 'under_review');
+      const taskId = s.reviewTask!.taskId;
+      await wf.executeUpdate('claimReview', { args: [{ taskId, actor: reviewer }] });
+      const decided = wf.executeUpdate('decideReview', { args: [{ taskId, actor: reviewer, decision: 'approve', reason: '' }] });
+      const paymentId = (await nextLine()).replace(/^payment /, '')
+      child.kill('SIGKILL');
+      await wf.signal('paymentConfirmed', { paymentId, amount: 2300, externalRef: 'gw-crash' });
+      await h.run({}, async ({ calls }) => {
+        await decided
+        const out = await wf.result();
+        expect(out.status).toBe('completed');
+        expect(called(calls, 'createPayment')).toEqual([expect.objectContaining({ paymentId })]);
+        expect(called(calls, 'settlePayment')).toEqual([expect.objectContaining({ paymentId, outcome: 'paid', externalRef: 'gw-crash' })]);
+        await maybeRecordHistory(wf, 'early-payment', 'v7');
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('when the fee is not paid in time, then the case fails as expired', () =>
     h.run({}, async ({ start, calls }) => {

@@ -91,6 +91,15 @@ export const PATCH_FEWER_STEPS = 'fewer-steps';
  * task instead of 6 and 3 (issue #4's throughput). Implies 'fewer-steps'.
  */
 export const PATCH_LOCAL_CHECKS = 'local-checks';
+/**
+ * A payment confirmation that arrives before the workflow knows its payment is kept until it does,
+ * instead of being ignored. It happens when the workflow task that created the payment is lost
+ * after its local activity ran (an update's speculative task is dropped when a signal arrives
+ * meanwhile): the applicant sees the checkout and pays, the retried task then handles the signal
+ * before it creates the payment again (same ID: workflow UUIDs are replayed). Asked in the signal
+ * handler, so it applies to running cases too (their recorded histories never asked it).
+ */
+export const PATCH_EARLY_PAYMENT = 'early-payment';
 
 /** Ends the case early with a terminal status (caught at the top of the workflow). */
 class CaseEnded extends Error {
@@ -252,15 +261,27 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
 
   /** Online payments that arrived after their payment had expired or been cancelled: refunded before the end. */
   const latePayments: PaymentConfirmedInput[] = [];
-  setHandler(paymentConfirmedSignal, (p) => {
+  /** Confirmations that arrived before their payment was in the state (PATCH_EARLY_PAYMENT). */
+  const earlyPayments: PaymentConfirmedInput[] = [];
+  const confirmPayment = (p: PaymentConfirmedInput) => {
     const pay = state.payment;
     if (pay && pay.paymentId === p.paymentId && pay.status === 'pending' && p.amount >= pay.amount) {
       pay.status = 'paid';
       pay.externalRef = p.externalRef;
     } else if (pay && pay.paymentId === p.paymentId && (pay.status === 'expired' || pay.status === 'cancelled')) {
       latePayments.push(p);
+    } else if (!pay && patched(PATCH_EARLY_PAYMENT)) {
+      earlyPayments.push(p);
     }
-  });
+  };
+  setHandler(paymentConfirmedSignal, confirmPayment);
+  /** Once the payment is in the state: a confirmation kept for it counts. */
+  const applyEarlyPayments = () => {
+    for (const p of earlyPayments.splice(0)) {
+      if (p.paymentId === state.payment?.paymentId) confirmPayment(p);
+      else latePayments.push(p); // paid for a payment this run did not create after all: refunded before the end
+    }
+  };
   const refundLatePayments = async () => {
     while (latePayments.length > 0 && patched(PATCH_LATE_PAYMENT_REFUND)) {
       const p = latePayments.shift()!;
@@ -358,11 +379,13 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
       state.payment = { paymentId, method: input.paymentMethod, amount: settings.fee, status: 'pending', checkoutUrl: null };
       paymentStored = false;
       const requested = markStatus('awaiting_payment', undefined, { kind: 'payment_requested' });
+      applyEarlyPayments();
       state.payment.checkoutUrl = (await db.createPayment({ ...payment, after: [requested] })).checkoutUrl;
       paymentStored = true;
     } else {
       const { checkoutUrl } = await (fewerTasks ? db : local).createPayment(payment);
       state.payment = { paymentId, method: input.paymentMethod, amount: settings.fee, status: 'pending', checkoutUrl };
+      applyEarlyPayments();
       // after the payment exists: a case awaiting payment can always be paid
       await setStatus('awaiting_payment', undefined, undefined, { kind: 'payment_requested' });
     }
@@ -464,6 +487,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
     await setStatus(err.status, err.note, err.refused ? { action: 'case.registration_refused' } : undefined,
       { kind: err.refused ? 'registration_refused' : err.status, reason: err.note });
   }
+  latePayments.push(...earlyPayments.splice(0)); // the case ended before it asked for a payment
   await refundLatePayments();
   return { caseId, status: state.status, registrantId: state.registrantId, licenseNumber: state.licenseNumber };
 }
