@@ -137,8 +137,22 @@ async function main() {
     const phases: Record<string, number> = { ...res.timing, outside: ms - inApp };
     return { ms, phases };
   };
+  /** Until every case completed; a run where none completes for BENCH_STALL_S (120) s stops with the stuck cases named, instead of waiting for ever. */
+  const stallMs = Number(process.env.BENCH_STALL_S ?? 120) * 1000;
   const waitAll = async (ids: string[]) => {
-    while (ids.some((id) => !completedAt.has(id))) await sleep(200);
+    let done = -1;
+    let progressAt = Date.now();
+    for (;;) {
+      const left = ids.filter((id) => !completedAt.has(id));
+      if (left.length === 0) return;
+      if (left.length !== done) [done, progressAt] = [left.length, Date.now()];
+      if (Date.now() - progressAt > stallMs) {
+        const rows = await db.query<{ case_id: string; status: string }>('SELECT case_id, status FROM cases WHERE case_id IN (?) LIMIT 10',
+          { replacements: [left], type: QueryTypes.SELECT });
+        throw new Error(`${left.length} case(s) made no progress for ${stallMs / 1000} s; e.g. ${rows.map((r) => `case-${r.case_id} (${r.status})`).join(', ')}`);
+      }
+      await sleep(200);
+    }
   };
 
   // Phase 1: a steady 20 requests/s (open loop: one request every 1/RATE s, whatever the answers).
