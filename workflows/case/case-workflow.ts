@@ -94,10 +94,11 @@ export const PATCH_LOCAL_CHECKS = 'local-checks';
 /**
  * A payment confirmation that arrives before the workflow knows its payment is kept until it does,
  * instead of being ignored. It happens when the workflow task that created the payment is lost
- * after its local activity ran (an update's speculative task is dropped when a signal arrives
- * meanwhile): the applicant sees the checkout and pays, the retried task then handles the signal
- * before it creates the payment again (same ID: workflow UUIDs are replayed). Asked in the signal
- * handler, so it applies to running cases too (their recorded histories never asked it).
+ * after its local activity ran (a worker that dies then; bench:cases once saw the decision's task
+ * lost on the server's side): the applicant sees the checkout and pays, and the retried task
+ * handles the signal before it creates the payment again (same ID: workflow UUIDs are replayed).
+ * Asked in the signal handler, so it applies to running cases too (their recorded histories never
+ * asked it, so they replay as before).
  */
 export const PATCH_EARLY_PAYMENT = 'early-payment';
 
