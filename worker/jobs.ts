@@ -43,22 +43,9 @@ export function mailFailure(err: unknown): Error {
   return new Error(`mail not sent: ${code}${reply}${command}`);
 }
 
-/**
- * The SMTP URL with nodemailer's connection pool on (unless the URL says otherwise): the mail
- * consumer keeps up to two connections open and sends one message after another on them, instead
- * of a TCP connection, greeting and EHLO for every notice (three per case, and bursts after the
- * yearly reconciliation).
- */
-export function pooledSmtpUrl(smtpUrl: string): string {
-  const url = new URL(smtpUrl);
-  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
-  if (!url.searchParams.has('maxConnections')) url.searchParams.set('maxConnections', '2');
-  return url.toString();
-}
-
 export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
   const { db, logger } = deps;
-  const transport = nodemailer.createTransport(pooledSmtpUrl(deps.smtpUrl));
+  const transport = nodemailer.createTransport(deps.smtpUrl);
 
   void deps.queues.mail.process(2, async (job: Job<{ noticeId?: string; registrantNoticeId?: string }>) => {
     if (job.data.registrantNoticeId) return sendRegistrantNotice(job.data.registrantNoticeId);
