@@ -199,7 +199,8 @@ function drawQr(doc: PDFDocument, page: PDFPage, qr: LicenseQr): void {
   const round = (v: number) => Math.round(v * 1000) / 1000;
   // Drawn in module units (x to the right, y downwards from the symbol's top-left corner), so every
   // run of dark modules in a row is one rectangle of small integers; written as its own content
-  // stream, deflated natively (through pdf-lib's operators this was ~2,000 rectangles of decimals).
+  // stream, deflated natively by deflateNatively's flateStream (through pdf-lib's operators this was
+  // ~2,000 rectangles of decimals).
   const ops = ['q', '0 0 0 rg', `${round(m)} 0 0 ${round(-m)} ${round(box.x + QR_QUIET_ZONE * m)} ${round(box.y + box.size - QR_QUIET_ZONE * m)} cm`];
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) {
@@ -211,8 +212,7 @@ function drawQr(doc: PDFDocument, page: PDFPage, qr: LicenseQr): void {
     }
   }
   ops.push('f', 'Q');
-  const stream = doc.context.stream(deflateSync(Buffer.from(ops.join('\n'), 'latin1')), { Filter: 'FlateDecode' });
-  page.node.addContentStream(doc.context.register(stream));
+  page.node.addContentStream(doc.context.register(doc.context.flateStream(ops.join('\n'))));
 }
 
 /** Shrinks a long value (a long foreign name) to fit its line instead of running off the page. */

@@ -140,12 +140,12 @@ async function main() {
   /** Until every case completed; a run where none completes for BENCH_STALL_S (120) s stops with the stuck cases named, instead of waiting for ever. */
   const stallMs = Number(process.env.BENCH_STALL_S ?? 120) * 1000;
   const waitAll = async (ids: string[]) => {
-    let done = -1;
+    let leftBefore = -1;
     let progressAt = Date.now();
     for (;;) {
       const left = ids.filter((id) => !completedAt.has(id));
       if (left.length === 0) return;
-      if (left.length !== done) [done, progressAt] = [left.length, Date.now()];
+      if (left.length !== leftBefore) [leftBefore, progressAt] = [left.length, Date.now()];
       if (Date.now() - progressAt > stallMs) {
         const rows = await db.query<{ case_id: string; status: string }>('SELECT case_id, status FROM cases WHERE case_id IN (?) LIMIT 10',
           { replacements: [left], type: QueryTypes.SELECT });

@@ -159,8 +159,7 @@ export class CaseHarness {
   async start(): Promise<void> {
     this.client = await connectClient(config);
     this.connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    ({ code: this.code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet,
-      failureConverterPath: FAILURE_CONVERTER_PATH }));
+    this.code = await bundleCaseWorkflows();
   }
 
   async close(): Promise<void> {
@@ -182,13 +181,23 @@ export class CaseHarness {
   /** Runs `body` while a worker with the scripted activities serves the private task queue. */
   async run<T>(script: Script, body: (h: { start: (i?: Partial<CaseWorkflowInput>, o?: StartTweaks) => Promise<WorkflowHandle<typeof caseWorkflow>>; calls: Calls[] }) => Promise<T>): Promise<T> {
     const calls: Calls[] = [];
-    const worker = await Worker.create({
-      connection: this.connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: this.taskQueue,
-      workflowBundle: { code: this.code }, activities: mockActivities(script, calls), dataConverter: temporalDataConverter(config),
-    });
+    const worker = await createCaseWorker(this.connection, this.code, this.taskQueue, mockActivities(script, calls));
     const start = (i: Partial<CaseWorkflowInput> = {}, o: StartTweaks = {}) => this.startCase(i, o);
     return worker.runUntil(body({ start, calls }));
   }
+}
+
+/** The workflows bundled as the harness's workers run them (also tests/workflows/crash-worker.ts). */
+export async function bundleCaseWorkflows(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet,
+    failureConverterPath: FAILURE_CONVERTER_PATH });
+  return code;
+}
+
+/** A worker for the case workflow on `taskQueue` with the given (mocked) activities. */
+export function createCaseWorker(connection: NativeConnection, code: string, taskQueue: string, activities: CaseActivities): Promise<Worker> {
+  return Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, workflowBundle: { code }, activities,
+    dataConverter: temporalDataConverter(config) });
 }
 
 /** Waits until the workflow reports `status` (queries are cheap; the dev server is local). */

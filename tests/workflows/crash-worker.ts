@@ -4,25 +4,21 @@
  * the process while the workflow task that created the payment is still open.
  *   tsx tests/workflows/crash-worker.ts <taskQueue>
  */
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH, temporalDataConverter } from '../../common/temporal-codec';
+import { NativeConnection } from '@temporalio/worker';
 import { config } from '../helpers/env';
-import { mockActivities } from './case-harness';
+import { bundleCaseWorkflows, createCaseWorker, mockActivities } from './case-harness';
 
 async function main(): Promise<void> {
   const taskQueue = process.argv[2];
   if (!taskQueue) throw new Error('usage: crash-worker.ts <taskQueue>');
-  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silent,
-    failureConverterPath: FAILURE_CONVERTER_PATH });
+  const code = await bundleCaseWorkflows();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const activities = mockActivities({}, []);
   activities.createPayment = async (i) => {
     process.stdout.write(`payment ${i.paymentId}\n`);
     return new Promise(() => undefined); // until the test kills this process
   };
-  const worker = await Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue,
-    workflowBundle: { code }, activities, dataConverter: temporalDataConverter(config) });
+  const worker = await createCaseWorker(connection, code, taskQueue, activities);
   const running = worker.run();
   process.stdout.write('ready\n');
   await running;
