@@ -20,8 +20,17 @@ export type StatusChange = Omit<RecordStatusInput, 'caseId'>;
  * Status changes an activity records before and after its own work, each as recordStatus would
  * (idempotent by its transition key): one local activity where there were two or three
  * (PATCH_FEWER_STEPS). `after` is recorded only once the work has succeeded.
+ *
+ * Since PATCH_FUSED_STEPS a step may also carry the work of the activity that would have come just
+ * before it, done first and exactly as that activity would: `task`, the review decision that led
+ * here (updateReviewTask), then `settle`, the online payment confirmed meanwhile (settlePayment).
  */
-export interface StatusSteps { before?: StatusChange[]; after?: StatusChange[] }
+export interface StatusSteps {
+  task?: UpdateReviewTaskInput;
+  settle?: SettlePaymentInput;
+  before?: StatusChange[];
+  after?: StatusChange[];
+}
 export interface CaseRef { caseId: string }
 export interface CaseStepsRef extends CaseRef, StatusSteps {}
 export interface OpenReviewTaskInput extends StatusSteps { caseId: string; taskId: string; kind: string; dueBusinessDays: number; findings: CheckFindings }
@@ -46,7 +55,12 @@ export interface SettlePaymentInput {
   reason?: 'withdrawal' | 'registration_refused';
 }
 export interface RegisterResult { registrantId: string; licenseNumber: string }
-export interface ProduceLicenseInput { caseId: string; registrantId: string }
+export interface ProduceLicenseInput extends StatusSteps {
+  caseId: string;
+  registrantId: string;
+  /** Queue the print job once the license is stored, as enqueuePrintJob would (PATCH_FUSED_STEPS). */
+  print?: boolean;
+}
 export interface ProduceLicenseResult { documentId: string; sha256: string }
 export interface NotifyInput { caseId: string; kind: string; reason?: string }
 

@@ -25,7 +25,7 @@ import { renderLicensePdf, type LicenseQr } from '../domain/license-pdf';
 import { noticeText } from '../domain/notices';
 import type { Applicant } from '../domain/validation';
 import { TERMINAL_STATUSES, type CheckFindings } from '../workflows/case/model';
-import type { CaseActivities, CaseRef, RecordStatusInput, StatusSteps } from './case-contract';
+import type { CaseActivities, CaseRef, RecordStatusInput, StatusChange, StatusSteps } from './case-contract';
 import { applyCaseToRegistry, RegistryChangeError } from './registry-changes';
 
 /** The system itself, as the actor of automatic steps. */
@@ -272,32 +272,51 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     throw nonRetryable('TOO_MANY_ENTRIES', 'this person has too many earlier entries');
   }
 
-  async function recordStatus({ caseId, status, seq, note, audit: audited, notify }: RecordStatusInput): Promise<void> {
+  /**
+   * Status changes of one case, in one transaction: each recorded once by its transition key (a
+   * retried activity finds its rows and changes, audits and notifies nothing twice), the case's
+   * status set to the last one, and the notices that go with them; their mail jobs once committed.
+   */
+  async function recordStatuses(caseId: string, changes: StatusChange[]): Promise<void> {
+    if (changes.length === 0) return;
     const info = workflowRun();
-    const mail = await db.transaction(async (t) => {
-      const [, inserted] = await db.query(
-        'INSERT IGNORE INTO case_history (case_id, status, note, transition_key, at) VALUES (?, ?, ?, ?, ?)',
-        { replacements: [caseId, status, note?.slice(0, 500) ?? null, `${info.runId}:${seq}`, sqlTime()], transaction: t, type: QueryTypes.INSERT });
-      if (Number(inserted) === 1) {
-        await db.query('UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?',
-          { replacements: [status, sqlTime(), caseId], transaction: t });
-        // With the transition it records: a retried activity finds the row and audits nothing twice.
-        if (audited) {
-          await audit.append({ actor: SYSTEM_ACTOR, action: audited.action, purpose: '受理・登録の拒否（登録者ファイルの状態による）', targetType: 'case',
-            targetId: caseId, outcome: 'denied', detail: { status, reason: note ?? null } }, t);
+    const mails = await db.transaction(async (t) => {
+      const out: { noticeId: string }[] = [];
+      let latest: string | undefined;
+      for (const { status, seq, note, audit: audited, notify } of changes) {
+        const [, inserted] = await db.query(
+          'INSERT IGNORE INTO case_history (case_id, status, note, transition_key, at) VALUES (?, ?, ?, ?, ?)',
+          { replacements: [caseId, status, note?.slice(0, 500) ?? null, `${info.runId}:${seq}`, sqlTime()], transaction: t, type: QueryTypes.INSERT });
+        if (Number(inserted) === 1) {
+          latest = status;
+          // With the transition it records: a retried activity finds the row and audits nothing twice.
+          if (audited) {
+            await audit.append({ actor: SYSTEM_ACTOR, action: audited.action, purpose: '受理・登録の拒否（登録者ファイルの状態による）', targetType: 'case',
+              targetId: caseId, outcome: 'denied', detail: { status, reason: note ?? null } }, t);
+          }
         }
+        // The notice in the same transaction (idempotent by its key).
+        const mail = notify ? await writeNotice(caseId, notify.kind, notify.reason, t) : undefined;
+        if (mail) out.push(mail);
       }
-      // The notice in the same transaction (idempotent by its key); its mail job once committed.
-      return notify ? writeNotice(caseId, notify.kind, notify.reason, t) : undefined;
+      if (latest) await db.query('UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?', { replacements: [latest, sqlTime(), caseId], transaction: t });
+      return out;
     });
-    if (mail) await enqueueMail(mail);
+    for (const mail of mails) await enqueueMail(mail);
   }
+  const recordStatus = ({ caseId, ...change }: RecordStatusInput) => recordStatuses(caseId, [change]);
 
-  /** `work` with the status changes recorded before and after it (StatusSteps); `after` only once it succeeded. */
+  /**
+   * `work` with the steps around it (StatusSteps): the review decision and the payment that came
+   * before it, the status changes before it, then those after it, only once it succeeded. Each step
+   * is idempotent, so a retry of the whole activity repeats none of them.
+   */
   async function withSteps<T>(caseId: string, steps: StatusSteps, work: () => Promise<T>): Promise<T> {
-    for (const change of steps.before ?? []) await recordStatus({ caseId, ...change });
+    if (steps.task) await activities.updateReviewTask(steps.task);
+    if (steps.settle) await activities.settlePayment(steps.settle);
+    await recordStatuses(caseId, steps.before ?? []);
     const result = await work();
-    for (const change of steps.after ?? []) await recordStatus({ caseId, ...change });
+    await recordStatuses(caseId, steps.after ?? []);
     return result;
   }
 
@@ -393,10 +412,12 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       const dueDay = addBusinessDays(todayInTokyo(), dueBusinessDays);
       const dueAt = new Date(`${dueDay}T23:59:59.999+09:00`);
       const now = sqlTime();
-      await db.query(
+      const [, inserted] = await db.query(
         `INSERT IGNORE INTO review_tasks (task_id, case_id, kind, status, due_at, findings, created_at, updated_at)
          VALUES (?, ?, ?, 'open', ?, ?, ?, ?)`,
-        { replacements: [taskId, caseId, kind, sqlTime(dueAt), JSON.stringify(findings satisfies CheckFindings), now, now] });
+        { replacements: [taskId, caseId, kind, sqlTime(dueAt), JSON.stringify(findings satisfies CheckFindings), now, now], type: QueryTypes.INSERT });
+      if (Number(inserted) === 1) return { dueAt: dueAt.toISOString() };
+      // A retry: the task as first stored (its due date may have been counted on an earlier day).
       const [row] = await db.query<{ due_at: Date }>('SELECT due_at FROM review_tasks WHERE task_id = ?',
         { replacements: [taskId], type: QueryTypes.SELECT });
       return { dueAt: new Date(row.due_at).toISOString() };
@@ -409,8 +430,10 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
           await db.query("UPDATE review_tasks SET status = IF(status = 'escalated', status, 'claimed'), assignee = ?, updated_at = ? WHERE task_id = ? AND status IN ('open', 'claimed', 'escalated')",
             { replacements: [actor ?? null, now, taskId], transaction: t });
         } else if (status === 'decided') {
-          await db.query("UPDATE review_tasks SET status = 'decided', decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?, updated_at = ? WHERE task_id = ? AND status <> 'decided'",
-            { replacements: [decision ?? null, reason?.slice(0, 1000) ?? null, actor ?? null, now, now, taskId], transaction: t });
+          const [, changed] = await db.query("UPDATE review_tasks SET status = 'decided', decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?, updated_at = ? WHERE task_id = ? AND status <> 'decided'",
+            { replacements: [decision ?? null, reason?.slice(0, 1000) ?? null, actor ?? null, now, now, taskId], transaction: t, type: QueryTypes.UPDATE });
+          // Decided already: a retry (the decision travels with the next step since PATCH_FUSED_STEPS) audits nothing twice.
+          if (Number(changed) === 0) return;
         } else {
           await db.query("UPDATE review_tasks SET status = ?, updated_at = ? WHERE task_id = ? AND status NOT IN ('decided', 'cancelled')",
             { replacements: [status, now, taskId], transaction: t });
@@ -472,6 +495,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
         });
         return;
       }
+      // Recorded already (a retried step): the payment and its audit entry stand as they are.
+      if (outcome === 'paid' && pay.status === 'paid') return;
       await db.transaction(async (t) => {
         const now = sqlTime();
         if (outcome === 'paid') {
@@ -507,8 +532,10 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
         const [existing] = await db.query<{ registrant_id: string }>('SELECT registrant_id FROM registrants WHERE registrant_id = ?',
           { replacements: [registrantId], type: QueryTypes.SELECT, transaction: t });
         if (existing) throw nonRetryable('ALREADY_REGISTERED', 'this person is already in the registrant file');
-        await db.query('INSERT IGNORE INTO license_number_seq (case_id) VALUES (?)', { replacements: [caseId], transaction: t });
-        const [seqRow] = await db.query<{ id: number }>('SELECT id FROM license_number_seq WHERE case_id = ?',
+        const [seqId, taken] = await db.query('INSERT IGNORE INTO license_number_seq (case_id) VALUES (?)',
+          { replacements: [caseId], transaction: t, type: QueryTypes.INSERT });
+        // The number this case drew: the new row's, or on a retry the row it drew before.
+        const [seqRow] = Number(taken) === 1 ? [{ id: Number(seqId) }] : await db.query<{ id: number }>('SELECT id FROM license_number_seq WHERE case_id = ?',
           { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
         const licenseNumber = String(seqRow.id).padStart(8, '0');
         const a = applicantOf(row);
@@ -548,16 +575,15 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
            FROM registrants WHERE registrant_id = ?`, { replacements: [registrantId], type: QueryTypes.SELECT });
       if (!r) throw nonRetryable('REGISTRANT_NOT_FOUND', `registrant ${registrantId} does not exist`);
       const documentId = derivedId(`license:${caseId}:${r.license_edition}`);
-      const done = await deps.documents.meta(documentId);
-      if (done) return { documentId, sha256: done.sha256 }; // a retry after the PDF was stored
-      const qr = deps.licenseQr ? await deps.licenseQr(registrantId) : undefined;
-      const bytes = await renderSlot(() => renderLicensePdf({
-        licenseNumber: r.license_number, nameKanji: r.name_kanji, nameKana: r.name_kana, birthDate: r.birth_date,
-        issueDate: r.reissued_on ?? r.issued, reissue: r.reissue_count > 0 && r.reissued_on ? { count: r.reissue_count, date: r.reissued_on } : undefined,
-        qr, creationDate: new Date(`${r.issued}T00:00:00+09:00`),
-      }));
-      const doc = await deps.documents.put({ documentId, kind: 'license_pdf',
-        contentType: 'application/pdf', bytes, caseId, registrantId });
+      // Rendered only when not stored yet: a retry after the PDF was stored finds it.
+      const doc = await deps.documents.ensure({ documentId, kind: 'license_pdf', contentType: 'application/pdf', caseId, registrantId }, async () => {
+        const qr = deps.licenseQr ? await deps.licenseQr(registrantId) : undefined;
+        return renderSlot(() => renderLicensePdf({
+          licenseNumber: r.license_number, nameKanji: r.name_kanji, nameKana: r.name_kana, birthDate: r.birth_date,
+          issueDate: r.reissued_on ?? r.issued, reissue: r.reissue_count > 0 && r.reissued_on ? { count: r.reissue_count, date: r.reissued_on } : undefined,
+          qr, creationDate: new Date(`${r.issued}T00:00:00+09:00`),
+        }));
+      });
       return { documentId: doc.documentId, sha256: doc.sha256 };
     },
 
@@ -577,13 +603,18 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       return purgeExpiredInquiryResults(db, audit, { now: now ? new Date(now) : undefined });
     },
   };
-  // The activities a case asks to record its status changes around them (PATCH_FEWER_STEPS).
+  // The activities a case asks to do the steps around their own work (PATCH_FEWER_STEPS, PATCH_FUSED_STEPS).
   return {
     ...activities,
     checkEligibility: (i) => withSteps(i.caseId, i, () => activities.checkEligibility(i)),
     openReviewTask: (i) => withSteps(i.caseId, i, () => activities.openReviewTask(i)),
     createPayment: (i) => withSteps(i.caseId, i, () => activities.createPayment(i)),
     registerRegistrant: (i) => withSteps(i.caseId, i, () => activities.registerRegistrant(i)),
+    produceLicense: (i) => withSteps(i.caseId, i, async () => {
+      const doc = await activities.produceLicense(i);
+      if (i.print) await activities.enqueuePrintJob({ caseId: i.caseId, documentId: doc.documentId });
+      return doc;
+    }),
     enqueuePrintJob: (i) => withSteps(i.caseId, i, () => activities.enqueuePrintJob(i)),
   };
 }

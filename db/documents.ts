@@ -61,20 +61,35 @@ export class DocumentStore {
    * these bytes are ignored (a retried producer may render slightly different bytes).
    */
   async put(doc: PutDocument): Promise<StoredDocument> {
-    const recorded = await this.meta(doc.documentId);
-    if (recorded) return recorded;
+    return (await this.meta(doc.documentId)) ?? this.write(doc);
+  }
+
+  /**
+   * The document with this ID, `make` called for its bytes only when none is recorded yet: a
+   * retried producer renders nothing twice, and the row is read once rather than twice.
+   */
+  async ensure(doc: Omit<PutDocument, 'bytes'>, make: () => Promise<Uint8Array>): Promise<StoredDocument> {
+    return (await this.meta(doc.documentId)) ?? this.write({ ...doc, bytes: await make() });
+  }
+
+  private async write(doc: PutDocument): Promise<StoredDocument> {
     const file = this.fileOf(doc.documentId);
     const sha256 = sha256Hex(doc.bytes);
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID()}.tmp`;
     await writeFile(tmp, doc.bytes, { mode: 0o600 });
     await rename(tmp, file);
-    await this.db.query(
+    const [, inserted] = await this.db.query(
       `INSERT IGNORE INTO documents (document_id, case_id, registrant_id, kind, content_type, sha256, size_bytes, storage_key, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       { replacements: [doc.documentId, doc.caseId ?? null, doc.registrantId ?? null, doc.kind, doc.contentType, sha256,
-        doc.bytes.byteLength, path.relative(this.dir, file), sqlTime()] },
+        doc.bytes.byteLength, path.relative(this.dir, file), sqlTime()], type: QueryTypes.INSERT },
     );
+    if (Number(inserted) === 1) {
+      return { documentId: doc.documentId, sha256, sizeBytes: doc.bytes.byteLength, contentType: doc.contentType, kind: doc.kind,
+        caseId: doc.caseId ?? null, registrantId: doc.registrantId ?? null };
+    }
+    // Another writer recorded this ID meanwhile: its row stands, and the file must be the one it hashed.
     const stored = await this.meta(doc.documentId);
     if (!stored || stored.sha256 !== sha256) throw new DocumentIntegrityError(doc.documentId);
     return stored;

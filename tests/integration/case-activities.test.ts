@@ -83,4 +83,43 @@ describe('case activities', () => {
       { replacements: [a.licenseNumber], type: QueryTypes.SELECT });
     expect(Number(n.n)).toBe(1);
   });
+
+  it('records the status changes before a step in one go, each once however often the step is retried', async () => {
+    const caseId = await caseWith('received', newMyNumber());
+    const step = { caseId, before: [{ status: 'received' as const, seq: 1, notify: { kind: 'received' } }, { status: 'identity_check' as const, seq: 2 }] };
+    await env.run(acts.checkEligibility, step);
+    await env.run(acts.checkEligibility, step);
+    const history = await rt.db.query<{ status: string }>('SELECT status FROM case_history WHERE case_id = ? ORDER BY id',
+      { replacements: [caseId], type: QueryTypes.SELECT });
+    expect(history.map((h) => h.status)).toEqual(['received', 'identity_check']);
+    const [c] = await rt.db.query<{ status: string }>('SELECT status FROM cases WHERE case_id = ?', { replacements: [caseId], type: QueryTypes.SELECT });
+    expect(c.status).toBe('identity_check');
+    const notices = await rt.db.query<{ kind: string }>('SELECT kind FROM notices WHERE case_id = ?', { replacements: [caseId], type: QueryTypes.SELECT });
+    expect(notices.map((n) => n.kind)).toEqual(['received']);
+  });
+
+  it('a step carrying the review decision and the payment before it (fused-steps) records each once, however often it is retried', async () => {
+    const caseId = await caseWith('awaiting_payment', newMyNumber());
+    const taskId = randomUUID();
+    const paymentId = randomUUID();
+    const findings = { identity: { outcome: 'match' as const, discrepancies: [] }, honseki: { outcome: 'match' as const },
+      eligibility: { passerFound: true, passerMatches: true, returnOrderWithinYear: false, notes: [] } };
+    const task = await env.run(acts.openReviewTask, { caseId, taskId, kind: 'review', dueBusinessDays: 10, findings });
+    // A retried opening answers the due date first stored.
+    expect(await env.run(acts.openReviewTask, { caseId, taskId, kind: 'review', dueBusinessDays: 3, findings })).toEqual(task);
+    await env.run(acts.createPayment, { caseId, paymentId, method: 'revenue_stamp' as const, amount: 2300 });
+    const step = { caseId, task: { taskId, status: 'decided' as const, actor: 'reviewer1', decision: 'approve' as const },
+      settle: { caseId, paymentId, outcome: 'paid' as const, amount: 2300, externalRef: 'stamp-1' }, before: [{ status: 'registering' as const, seq: 7 }] };
+    const first = await env.run(acts.registerRegistrant, step);
+    expect(await env.run(acts.registerRegistrant, step)).toEqual(first);
+    const audits = await rt.db.query<{ action: string; n: number }>(
+      'SELECT action, COUNT(*) AS n FROM audit_log WHERE target_id IN (?, ?) GROUP BY action ORDER BY action',
+      { replacements: [taskId, paymentId], type: QueryTypes.SELECT });
+    expect(audits.map((a) => [a.action, Number(a.n)])).toEqual([['payment.paid', 1], ['review_task.decided', 1]]);
+    const [t] = await rt.db.query<{ status: string; decision: string }>('SELECT status, decision FROM review_tasks WHERE task_id = ?',
+      { replacements: [taskId], type: QueryTypes.SELECT });
+    expect(t).toEqual({ status: 'decided', decision: 'approve' });
+    const [p] = await rt.db.query<{ status: string }>('SELECT status FROM payments WHERE payment_id = ?', { replacements: [paymentId], type: QueryTypes.SELECT });
+    expect(p.status).toBe('paid');
+  });
 });

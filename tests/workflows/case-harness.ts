@@ -83,18 +83,22 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
     calls.push({ name: 'recordStatus', input: i });
     if (i.notify) await notify({ caseId: i.caseId, ...i.notify });
   };
-  // Status changes an activity records around its work (PATCH_FEWER_STEPS) are recorded as the
-  // recordStatus calls they stand for, in their order; the activity's own input without them.
+  // The steps an activity does around its work (PATCH_FEWER_STEPS, PATCH_FUSED_STEPS) are recorded
+  // as the calls they stand for, in their order (a review decision, a payment, status changes, a
+  // print job); the activity's own input without them.
   const rec = <K extends keyof CaseActivities>(name: K, impl: CaseActivities[K]): CaseActivities[K] =>
     (async (input: never) => {
-      const { before, after, ...own } = input as StatusSteps & { caseId: string };
+      const { task, settle, before, after, print, ...own } = input as StatusSteps & { caseId: string; print?: boolean };
+      if (task) await acts.updateReviewTask(task);
+      if (settle) await acts.settlePayment(settle);
       for (const c of before ?? []) await recordStatus({ caseId: own.caseId, ...c });
       calls.push({ name, input: own });
       const result = await (impl as (i: never) => Promise<unknown>)(own as never);
+      if (print) await acts.enqueuePrintJob({ caseId: own.caseId, documentId: (result as { documentId: string }).documentId });
       for (const c of after ?? []) await recordStatus({ caseId: own.caseId, ...c });
       return result;
     }) as CaseActivities[K];
-  return {
+  const acts: CaseActivities = {
     recordStatus,
     verifyIdentity: rec('verifyIdentity', async () => {
       outage('verifyIdentity');
@@ -136,6 +140,7 @@ export function mockActivities(script: Script, calls: Calls[]): CaseActivities {
     enqueuePrintJob: rec('enqueuePrintJob', async () => undefined),
     notifyApplicant: rec('notifyApplicant', async (i) => notifyImpl(i)),
   };
+  return acts;
 }
 
 export const settings: CaseWorkflowInput['settings'] = {
