@@ -12,12 +12,12 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bull';
-import nodemailer from 'nodemailer';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from '../common/logger';
 import type { Queues } from '../common/queues';
 import { sqlTime } from '../db/connection';
 import type { DocumentStore } from '../db/documents';
+import { createMailTransport } from './mail-transport';
 
 export interface JobDeps {
   db: Sequelize;
@@ -45,7 +45,7 @@ export function mailFailure(err: unknown): Error {
 
 export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
   const { db, logger } = deps;
-  const transport = nodemailer.createTransport(deps.smtpUrl);
+  const transport = createMailTransport(deps.smtpUrl); // pooled, without Nagle's delay (worker/mail-transport.ts)
 
   void deps.queues.mail.process(2, async (job: Job<{ noticeId?: string; registrantNoticeId?: string }>) => {
     if (job.data.registrantNoticeId) return sendRegistrantNotice(job.data.registrantNoticeId);
