@@ -10,6 +10,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import { QueryTypes } from 'sequelize';
 import { createLogger } from '../../common/logger';
 import { myNumberCheckDigit } from '../../common/mynumber';
@@ -172,6 +173,15 @@ describe('canary sweep: the My Number is nowhere but in its vault', () => {
     summary.database = await sweepDatabase(scanner);
     summary.databaseFiles = await scanner.scanDir(path.join(runDir(), 'mariadb'), 'database files', { deep: false });
     summary.mails = await scanner.scanDir(p.config.MAIL_SINK_DIR, 'mail');
+    // The sink keeps messages as they arrived (MIME, bodies often base64 in 76-column lines): their
+    // decoded headers and bodies are scanned too.
+    let decodedMails = 0;
+    for (const f of (await readdir(p.config.MAIL_SINK_DIR)).filter((name) => name.endsWith('.eml'))) {
+      const mail = await simpleParser(await readFile(path.join(p.config.MAIL_SINK_DIR, f)));
+      scanner.scan(`mail ${f} (decoded)`, JSON.stringify({ headers: [...mail.headers], subject: mail.subject, text: mail.text, html: mail.html }), 'mail');
+      decodedMails++;
+    }
+    summary.decodedMails = decodedMails;
     summary.documents = await scanner.scanDir(p.config.DOCUMENT_STORE_DIR, 'documents');
     summary.printSpool = await scanner.scanDir(p.config.PRINT_SPOOL_DIR, 'print spool');
 
@@ -181,6 +191,7 @@ describe('canary sweep: the My Number is nowhere but in its vault', () => {
     expect(summary.redisKeys).toBeGreaterThan(0);
     expect((summary.temporal as { workflows: number }).workflows).toBeGreaterThanOrEqual(3);
     expect(summary.mails).toBeGreaterThan(0);
+    expect(summary.decodedMails).toBeGreaterThan(0);
     expect(summary.documents).toBeGreaterThanOrEqual(2);
     expect(scanner.scanned['pdf text']).toBeGreaterThan(0);
     expect(scanner.hits).toEqual([]);
