@@ -221,10 +221,27 @@ async function main() {
   // Temporal's own count of state transitions per case workflow.
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const sample = [...caseIds].slice(0, 50);
+  // 50 cases spread over both phases (the backlog of phase 1 builds up over its run).
+  const all = [...caseIds];
+  const sample = all.filter((_, i) => i % Math.max(1, Math.floor(all.length / 50)) === 0).slice(0, 50);
   const described = await Promise.all(sample.map((id) => temporal.workflow.getHandle(`case-${id}`).describe()));
   const transitions = described.map((d) => Number(d.raw.workflowExecutionInfo?.stateTransitionCount ?? 0));
   const events = described.map((d) => d.historyLength);
+  // How long their workflow tasks stayed open (local activities run inside them: a queue in the
+  // worker shows here first), and how many the server timed out.
+  const wft = { durations: [] as number[], timedOut: 0, failed: 0 };
+  for (const id of sample) {
+    const started = new Map<number, number>();
+    for (const e of (await temporal.workflow.getHandle(`case-${id}`).fetchHistory()).events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+      if (e.workflowTaskStartedEventAttributes) started.set(Number(e.workflowTaskStartedEventAttributes.scheduledEventId), at);
+      const done = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskTimedOutEventAttributes ?? e.workflowTaskFailedEventAttributes;
+      const t0 = done ? started.get(Number(done.scheduledEventId)) : undefined;
+      if (t0 !== undefined) wft.durations.push(at - t0);
+      if (e.workflowTaskTimedOutEventAttributes) wft.timedOut++;
+      if (e.workflowTaskFailedEventAttributes) wft.failed++;
+    }
+  }
 
   const fmt = (x: number) => x.toFixed(1);
   const report = [
@@ -238,6 +255,7 @@ async function main() {
     `CPU ms per case by process: ${cpuPerCase.join(', ')} (total ${((cpuTotal * 1000) / (2 * N)).toFixed(0)} ms; 2 cores give 2,000 ms/s)`,
     // The clients (portal, reviewer bot, payer bot) share the two cores with the system they measure.
     `  and this benchmark's own clients and bots: ${((driver.user + driver.system) / 1000 / (2 * N)).toFixed(0)} ms per case`,
+    `workflow tasks of ${sample.length} cases (spread over the run): open p50 ${fmt(pct(wft.durations, 50))} ms, p99 ${fmt(pct(wft.durations, 99))} ms, max ${fmt(Math.max(...wft.durations))} ms; timed out ${wft.timedOut}, failed ${wft.failed}`,
     `SQL statements per case (all processes, bots included): ${fmt(statementsPerCase)}`,
     `mail and print queues at the last completion: ${atCompletion.mailed} of ${atCompletion.mails} notices mailed, ${atCompletion.printed} of ${atCompletion.prints} licenses spooled; `
       + `${drained.mailed === drained.mails && drained.printed === drained.prints ? 'all done' : 'NOT all done'} ${fmt(drainSeconds)} s later (the CPU figures include that time)`,
