@@ -12,7 +12,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 stop_infra
-rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents" "$RUN_DIR/audit-checkpoints"
+rm -rf "$RUN_DIR/temporal" "$RUN_DIR/redis" "$RUN_DIR/mail" "$RUN_DIR/documents" "$RUN_DIR/print-spool" "$RUN_DIR/audit-checkpoints"
 export RESET_DB=1 LOG_LEVEL=${LOG_LEVEL:-warn} PORT=${PORT:-${P}3000}
 # The API tells the bench where each POST's time went (Server-Timing; off by default elsewhere).
 export SERVER_TIMING=on

@@ -208,6 +208,7 @@ export_service_env() {
   export SMTP_URL=${SMTP_URL:-smtp://127.0.0.1:$MAIL_SINK_SMTP_PORT}
   export MAIL_SINK_DIR=${MAIL_SINK_DIR:-$RUN_DIR/mail}
   export DOCUMENT_STORE_DIR=${DOCUMENT_STORE_DIR:-$RUN_DIR/documents}
+  export PRINT_SPOOL_DIR=${PRINT_SPOOL_DIR:-$RUN_DIR/print-spool}
   export AUDIT_CHECKPOINT_DIR=${AUDIT_CHECKPOINT_DIR:-$RUN_DIR/audit-checkpoints}
 }
 
