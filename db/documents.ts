@@ -60,8 +60,8 @@ export class DocumentStore {
    * Documents are immutable per ID: when the ID is already recorded, the first write stands and
    * these bytes are ignored (a retried producer may render slightly different bytes).
    */
-  async put(doc: PutDocument): Promise<StoredDocument> {
-    return (await this.meta(doc.documentId)) ?? this.write(doc);
+  async put({ bytes, ...doc }: PutDocument): Promise<StoredDocument> {
+    return this.ensure(doc, async () => bytes);
   }
 
   /**

@@ -286,13 +286,11 @@ start_simulators() {
   for name in juki chukan payment; do
     [ -f "$ROOT/simulators/$name/main.ts" ] || continue
     case $name in juki) port=${JUKI_SIM_URL##*:};; chukan) port=${CHUKAN_SIM_URL##*:};; payment) port=${PAYMENT_SIM_URL##*:};; esac
+    local extra=()
+    [ "$name" != payment ] || extra=(--webhook-secret "$PAYMENT_WEBHOOK_SECRET")
     # The simulators log at the system's LOG_LEVEL like every other service (their own default is
     # info: a line per request, which bench:cases, at warn, does not want to pay for).
-    if [ "$name" = payment ]; then
-      start_node "sim-$name" "simulators/$name/main.ts" --port "$port" --log-level "${LOG_LEVEL:-info}" --webhook-secret "$PAYMENT_WEBHOOK_SECRET"
-    else
-      start_node "sim-$name" "simulators/$name/main.ts" --port "$port" --log-level "${LOG_LEVEL:-info}"
-    fi
+    start_node "sim-$name" "simulators/$name/main.ts" --port "$port" --log-level "${LOG_LEVEL:-info}" "${extra[@]}"
     wait_port 127.0.0.1 "$port" 60 "$name simulator"
   done
 }

@@ -496,15 +496,14 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseOutcom
       const completed = () => change('completed', undefined, { kind: 'completed' });
       const reg = await register({ ...carried(), before: [markStatus('registering')], after: [producing ? change('producing_license') : completed()] });
       Object.assign(state, { registrantId: reg.registrantId, licenseNumber: reg.licenseNumber });
-      if (producing && fused) {
+      if (producing) {
         applyStatus('producing_license');
-        const doc = await licenseLocal.produceLicense({ caseId, registrantId: reg.registrantId, print: true, after: [completed()] });
+        // 'fused-steps': the license's activity queues the print job and records completed itself.
+        const doc = fused
+          ? await licenseLocal.produceLicense({ caseId, registrantId: reg.registrantId, print: true, after: [completed()] })
+          : await producer.produceLicense({ caseId, registrantId: reg.registrantId });
         state.documentId = doc.documentId;
-      } else if (producing) {
-        applyStatus('producing_license');
-        const doc = await producer.produceLicense({ caseId, registrantId: reg.registrantId });
-        state.documentId = doc.documentId;
-        await db.enqueuePrintJob({ caseId, documentId: doc.documentId, after: [completed()] });
+        if (!fused) await db.enqueuePrintJob({ caseId, documentId: doc.documentId, after: [completed()] });
       }
       applyStatus('completed');
     } else {
