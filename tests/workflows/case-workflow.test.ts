@@ -28,7 +28,10 @@ async function claimAndDecide(wf: Parameters<typeof maybeRecordHistory>[0], deci
 describe('case workflow', () => {
   it('when the reviewer approves and the applicant pays online, then the case completes with a license', () =>
     h.run({}, async ({ start, calls }) => {
-      const wf = await start();
+      // A long workflow task timeout: the worker heartbeats a task whose local activities run past
+      // 80 % of it (8 s of the default 10 s — a starved CI machine got there once), and each
+      // heartbeat is one more task completed; the count below is the workflow's, not the machine's.
+      const wf = await start({}, { workflowTaskTimeout: '1 minute' });
       await claimAndDecide(wf, 'approve');
       const s = await waitForStatus(wf, 'awaiting_payment');
       expect(s.payment).toMatchObject({ status: 'pending', amount: 2300, checkoutUrl: expect.stringContaining('http') });
