@@ -1,11 +1,12 @@
 /**
- * The one way our adapters call a remote: a timeout on every attempt (AbortSignal.timeout),
+ * The one way our adapters call a remote: a timeout on every attempt (the whole exchange),
  * bounded retries with jittered exponential backoff for idempotent calls only, and a circuit
  * breaker (opossum) per remote that counts every attempt, so a dead remote is not hammered by
  * the retries of many workflows. Replies are validated with zod; anything unexpected becomes a
  * typed RemoteError (errors.ts). Logs carry operation, attempt, status and timing — no bodies.
  */
 import CircuitBreaker from 'opossum';
+import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import { createLogger, type Logger } from '../common/logger';
 import { RemoteRejectedError, RemoteUnavailableError, type RemoteError, type RemoteName } from './errors';
@@ -54,6 +55,9 @@ export function createRemoteClient(opts: RemoteClientOptions): RemoteClient {
   const maxMs = opts.backoff?.maxMs ?? 2000;
   const random = opts.random ?? Math.random;
   const base = opts.baseUrl.replace(/\/+$/, '');
+  // Kept-alive connections to this remote. undici's request() rather than fetch(): the same HTTP
+  // client without the WHATWG Request/Response/stream layers, which cost the worker ~1.5 ms a call.
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
 
   const breaker = new CircuitBreaker<[() => Promise<unknown>], unknown>((attempt) => attempt(), {
     timeout: false, // each attempt has its own AbortSignal timeout, which really cancels the request
@@ -70,25 +74,30 @@ export function createRemoteClient(opts: RemoteClientOptions): RemoteClient {
 
   async function attemptOnce<T>(spec: CallSpec<T>): Promise<T> {
     const info = { remote: opts.remote, operation: spec.operation };
-    const timeout = AbortSignal.timeout(spec.timeoutMs ?? timeoutMs);
-    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), spec.timeoutMs ?? timeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout.signal]) : timeout.signal;
     let status: number | undefined;
     let text: string;
     let retryAfter: string | null = null;
     try {
-      const res = await fetch(base + spec.path, {
+      const res = await request(base + spec.path, {
         method: spec.method,
         headers: { accept: 'application/json', ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }), ...spec.headers },
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
         signal,
+        dispatcher,
       });
-      status = res.status;
-      retryAfter = res.headers.get('retry-after');
-      text = await res.text();
+      status = res.statusCode;
+      const ra = res.headers['retry-after'];
+      retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
+      text = await res.body.text();
     } catch (err) {
       if (spec.signal?.aborted) throw spec.signal.reason ?? err; // the caller cancelled: not the remote's fault
-      const code = timeout.aborted ? 'TIMEOUT' : 'NETWORK';
+      const code = timeout.signal.aborted ? 'TIMEOUT' : 'NETWORK';
       throw new RemoteUnavailableError({ ...info, code, status });
+    } finally {
+      clearTimeout(timer);
     }
     if (status < 200 || status >= 300) throw classifyHttpFailure(info, status, text, retryAfter);
     let json: unknown;
@@ -134,5 +143,10 @@ export function createRemoteClient(opts: RemoteClientOptions): RemoteClient {
     }
   }
 
-  return { call, breaker, shutdown: () => breaker.shutdown() };
+  return {
+    call, breaker, shutdown: () => {
+      breaker.shutdown();
+      void dispatcher.close();
+    },
+  };
 }
