@@ -27,6 +27,7 @@ import type { Applicant } from '../domain/validation';
 import { TERMINAL_STATUSES, type CheckFindings } from '../workflows/case/model';
 import type { CaseActivities, CaseRef, RecordStatusInput, StatusChange, StatusSteps } from './case-contract';
 import { applyCaseToRegistry, RegistryChangeError } from './registry-changes';
+import { query } from '../db/query';
 
 /** The system itself, as the actor of automatic steps. */
 export const SYSTEM_ACTOR = 'system:case-workflow';
@@ -127,7 +128,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
   const renderSlot = limiter(deps.licenseRenderConcurrency ?? 2);
 
   async function loadCase(caseId: string, t?: Transaction, lock = false): Promise<CaseRow> {
-    const [row] = await db.query<CaseRow>(
+    const [row] = await query<CaseRow>(db,
       `SELECT case_id, type, channel, status, pseudonym_id, registrant_id, passer_number, applicant, details, payment_method, created_by
          FROM cases WHERE case_id = ?${lock ? ' FOR UPDATE' : ''}`,
       { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
@@ -147,11 +148,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     const noticeId = derivedId(`notice:${key}`);
     let email: string | undefined = applicantOf(row)?.email;
     if (!email && row.registrant_id && row.type !== 'registration') {
-      const [r] = await db.query<{ email: string | null }>('SELECT email FROM registrants WHERE registrant_id = ?',
+      const [r] = await query<{ email: string | null }>(db, 'SELECT email FROM registrants WHERE registrant_id = ?',
         { replacements: [row.registrant_id], type: QueryTypes.SELECT, transaction: t });
       email = r?.email ?? undefined;
     }
-    await db.query(
+    await query(db,
       `INSERT IGNORE INTO notices (notice_id, notice_key, case_id, kind, subject, body, created_at, mail_status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       { replacements: [noticeId, key, caseId, kind, text.subject, text.body, sqlTime(), email ? 'queued' : 'none'], transaction: t });
@@ -163,7 +164,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
   /** 情報提供等記録 on our side: who asked what, about whom (by 資格仮名ID), why, with what outcome. */
   async function recordInquiry(r: { remote: RemoteName; operation: string; purpose: string; caseId: string; pseudonymId: string;
     outcome: string; remoteCode?: string; permitId?: string }): Promise<void> {
-    await db.query(
+    await query(db,
       `INSERT INTO inquiry_records (record_id, at, remote, operation, purpose, actor, case_id, pseudonym_id, outcome, remote_code, permit_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       { replacements: [randomUUID(), sqlTime(), r.remote, r.operation, r.purpose, SYSTEM_ACTOR, r.caseId, r.pseudonymId, r.outcome,
@@ -178,7 +179,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     const pseudonymId = row.pseudonym_id;
     if (!pseudonymId) throw nonRetryable('NO_MY_NUMBER', 'the case has no My Number reference');
     const open = !ENDED.includes(row.status);
-    const [registered] = open ? [true] : await db.query<{ n: number }>(
+    const [registered] = open ? [true] : await query<{ n: number }>(db,
       "SELECT 1 AS n FROM registrants WHERE registrant_id = ? AND qualification_status <> 'erased'",
       { replacements: [pseudonymId], type: QueryTypes.SELECT });
     if (!registered) {
@@ -191,7 +192,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
   async function keepResult(caseId: string, kind: 'identity' | 'honseki', result: unknown): Promise<void> {
     const now = new Date();
     const expires = new Date(now.getTime() + deps.inquiryRetentionDays * 86_400_000);
-    await db.query(
+    await query(db,
       `INSERT INTO inquiry_results (case_id, kind, result, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE result = VALUES(result), created_at = VALUES(created_at), expires_at = VALUES(expires_at), purged_at = NULL`,
       { replacements: [caseId, kind, JSON.stringify(result), sqlTime(now), sqlTime(expires)] });
@@ -228,7 +229,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
   /** What 住基ネット should say: the application, or for later cases the entry with the requested changes. */
   async function expectedIdentity(row: CaseRow): Promise<Applicant> {
     if (row.type === 'registration') return applicantOf(row);
-    const [r] = await db.query<Record<string, string>>(
+    const [r] = await query<Record<string, string>>(db,
       `SELECT name_kanji, name_kana, DATE_FORMAT(birth_date, '%Y-%m-%d') AS birth_date, sex, postal_code, address, phone, email, honseki
          FROM registrants WHERE registrant_id = ?`, { replacements: [row.registrant_id], type: QueryTypes.SELECT });
     if (!r) throw nonRetryable('REGISTRANT_NOT_FOUND', 'the registrant of this case does not exist');
@@ -238,13 +239,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
   }
 
   async function institutionCode(row: CaseRow, pseudonymId: string): Promise<string> {
-    const [known] = await db.query<{ institution_code: string }>(
+    const [known] = await query<{ institution_code: string }>(db,
       'SELECT institution_code FROM institution_codes WHERE pseudonym_id = ?', { replacements: [pseudonymId], type: QueryTypes.SELECT });
     if (known) return known.institution_code;
     const myNumber = await vault.reveal(pseudonymId, { actor: SYSTEM_ACTOR, purpose: PURPOSE_HONSEKI, caseId: row.case_id });
     const code = await callRemote({ remote: 'chukan', operation: 'obtainInstitutionCode', purpose: PURPOSE_HONSEKI, caseId: row.case_id, pseudonymId },
       () => deps.chukan.obtainInstitutionCode(myNumber, remoteContext(PURPOSE_HONSEKI)));
-    await db.query('INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES (?, ?, ?)',
+    await query(db, 'INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at) VALUES (?, ?, ?)',
       { replacements: [pseudonymId, code, sqlTime()] });
     return code;
   }
@@ -260,7 +261,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     if (row.type !== 'registration' || row.registrant_id || !row.pseudonym_id) return row.pseudonym_id;
     let id = row.pseudonym_id;
     for (let generation = 0; generation < 100; generation++) {
-      const [entry] = await db.query<ErasureState>(
+      const [entry] = await query<ErasureState>(db,
         'SELECT qualification_status, erasure_event, erasure_reason FROM registrants WHERE registrant_id = ?',
         { replacements: [id], type: QueryTypes.SELECT });
       if (!entry || !isEndedEntry(entry)) {
@@ -284,7 +285,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       const out: { noticeId: string }[] = [];
       let latest: string | undefined;
       for (const { status, seq, note, audit: audited, notify } of changes) {
-        const [, inserted] = await db.query(
+        const [, inserted] = await query(db,
           'INSERT IGNORE INTO case_history (case_id, status, note, transition_key, at) VALUES (?, ?, ?, ?, ?)',
           { replacements: [caseId, status, note?.slice(0, 500) ?? null, `${info.runId}:${seq}`, sqlTime()], transaction: t, type: QueryTypes.INSERT });
         if (Number(inserted) === 1) {
@@ -299,7 +300,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
         const mail = notify ? await writeNotice(caseId, notify.kind, notify.reason, t) : undefined;
         if (mail) out.push(mail);
       }
-      if (latest) await db.query('UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?', { replacements: [latest, sqlTime(), caseId], transaction: t });
+      if (latest) await query(db, 'UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?', { replacements: [latest, sqlTime(), caseId], transaction: t });
       return out;
     });
     for (const mail of mails) await enqueueMail(mail);
@@ -366,7 +367,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       if (result.status === 'undeterminable') {
         await keepResult(caseId, 'honseki', { status: 'undeterminable' });
         // Once the applicant has attached a certificate (戸籍個人事項証明書), the reviewer reads it.
-        const [att] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM documents WHERE case_id = ? AND kind = 'attachment'",
+        const [att] = await query<{ n: number }>(db, "SELECT COUNT(*) AS n FROM documents WHERE case_id = ? AND kind = 'attachment'",
           { replacements: [caseId], type: QueryTypes.SELECT });
         return { outcome: Number(att?.n) > 0 ? 'documents' : 'undeterminable' };
       }
@@ -378,7 +379,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       const row = await loadCase(caseId);
       if (row.type !== 'registration') {
         // Later cases: the entry must exist and not be erased; its state is shown to the reviewer.
-        const [r] = await db.query<{ qualification_status: string; suspended_until: string | null }>(
+        const [r] = await query<{ qualification_status: string; suspended_until: string | null }>(db,
           "SELECT qualification_status, DATE_FORMAT(suspended_until, '%Y-%m-%d') AS suspended_until FROM registrants WHERE registrant_id = ?",
           { replacements: [row.registrant_id], type: QueryTypes.SELECT });
         const notes = !r ? ['registrant_not_found'] : r.qualification_status === 'active' ? [] : [`registrant_${r.qualification_status}`];
@@ -386,14 +387,14 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       }
       const applicant = applicantOf(row);
       const notes: string[] = [];
-      const [passer] = row.passer_number ? await db.query<{ name_kanji: string; name_kana: string; birth_date: string }>(
+      const [passer] = row.passer_number ? await query<{ name_kanji: string; name_kana: string; birth_date: string }>(db,
         "SELECT name_kanji, name_kana, DATE_FORMAT(birth_date, '%Y-%m-%d') AS birth_date FROM passers WHERE passer_number = ?",
         { replacements: [row.passer_number], type: QueryTypes.SELECT }) : [];
       if (!passer) notes.push('passer_not_found');
       const passerMatches = !!passer && passer.name_kana === applicant.nameKana && passer.birth_date === applicant.birthDate;
       if (passer && !passerMatches) notes.push('passer_details_differ');
       if (passer && passer.name_kanji !== applicant.nameKanji) notes.push('passer_name_kanji_differs');
-      const registered = await db.query<ErasureState & { erased_at: Date | null; ban_until: string | null }>(
+      const registered = await query<ErasureState & { erased_at: Date | null; ban_until: string | null }>(db,
         `SELECT qualification_status, erasure_event, erasure_reason, erased_at, DATE_FORMAT(ban_until, '%Y-%m-%d') AS ban_until FROM registrants
           WHERE passer_number = ? OR registrant_id = ? OR (name_kana = ? AND birth_date = ?)`,
         { replacements: [row.passer_number ?? '', row.pseudonym_id ?? '', applicant.nameKana, applicant.birthDate], type: QueryTypes.SELECT });
@@ -412,13 +413,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       const dueDay = addBusinessDays(todayInTokyo(), dueBusinessDays);
       const dueAt = new Date(`${dueDay}T23:59:59.999+09:00`);
       const now = sqlTime();
-      const [, inserted] = await db.query(
+      const [, inserted] = await query(db,
         `INSERT IGNORE INTO review_tasks (task_id, case_id, kind, status, due_at, findings, created_at, updated_at)
          VALUES (?, ?, ?, 'open', ?, ?, ?, ?)`,
         { replacements: [taskId, caseId, kind, sqlTime(dueAt), JSON.stringify(findings satisfies CheckFindings), now, now], type: QueryTypes.INSERT });
       if (Number(inserted) === 1) return { dueAt: dueAt.toISOString() };
       // A retry: the task as first stored (its due date may have been counted on an earlier day).
-      const [row] = await db.query<{ due_at: Date }>('SELECT due_at FROM review_tasks WHERE task_id = ?',
+      const [row] = await query<{ due_at: Date }>(db, 'SELECT due_at FROM review_tasks WHERE task_id = ?',
         { replacements: [taskId], type: QueryTypes.SELECT });
       return { dueAt: new Date(row.due_at).toISOString() };
     },
@@ -427,15 +428,15 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       await db.transaction(async (t) => {
         const now = sqlTime();
         if (status === 'claimed') {
-          await db.query("UPDATE review_tasks SET status = IF(status = 'escalated', status, 'claimed'), assignee = ?, updated_at = ? WHERE task_id = ? AND status IN ('open', 'claimed', 'escalated')",
+          await query(db, "UPDATE review_tasks SET status = IF(status = 'escalated', status, 'claimed'), assignee = ?, updated_at = ? WHERE task_id = ? AND status IN ('open', 'claimed', 'escalated')",
             { replacements: [actor ?? null, now, taskId], transaction: t });
         } else if (status === 'decided') {
-          const [, changed] = await db.query("UPDATE review_tasks SET status = 'decided', decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?, updated_at = ? WHERE task_id = ? AND status <> 'decided'",
+          const [, changed] = await query(db, "UPDATE review_tasks SET status = 'decided', decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?, updated_at = ? WHERE task_id = ? AND status <> 'decided'",
             { replacements: [decision ?? null, reason?.slice(0, 1000) ?? null, actor ?? null, now, now, taskId], transaction: t, type: QueryTypes.UPDATE });
           // Decided already: a retry (the decision travels with the next step since PATCH_FUSED_STEPS) audits nothing twice.
           if (Number(changed) === 0) return;
         } else {
-          await db.query("UPDATE review_tasks SET status = ?, updated_at = ? WHERE task_id = ? AND status NOT IN ('decided', 'cancelled')",
+          await query(db, "UPDATE review_tasks SET status = ?, updated_at = ? WHERE task_id = ? AND status NOT IN ('decided', 'cancelled')",
             { replacements: [status, now, taskId], transaction: t });
         }
         await audit.append({ actor: actor ?? SYSTEM_ACTOR, action: `review_task.${status}`, purpose: '審査', targetType: 'review_task',
@@ -446,7 +447,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     async createPayment({ caseId, paymentId, method, amount }) {
       const row = await loadCase(caseId);
       const now = sqlTime();
-      await db.query(
+      await query(db,
         `INSERT IGNORE INTO payments (payment_id, case_id, category, method, kind, amount, status, idempotency_key, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'income', ?, 'pending', ?, ?, ?)`,
         { replacements: [paymentId, caseId, row.type, method, amount, `payment:${paymentId}`, now, now] });
@@ -458,13 +459,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       } catch (err) {
         throw asFailure(err);
       }
-      await db.query('UPDATE payments SET external_ref = ?, checkout_url = ?, updated_at = ? WHERE payment_id = ?',
+      await query(db, 'UPDATE payments SET external_ref = ?, checkout_url = ?, updated_at = ? WHERE payment_id = ?',
         { replacements: [checkout.paymentId, checkout.checkoutUrl, sqlTime(), paymentId] });
       return { checkoutUrl: checkout.checkoutUrl };
     },
 
     async settlePayment({ caseId, paymentId, outcome, amount, externalRef, actor, reason }) {
-      const [pay] = await db.query<{ status: string; method: string; amount: number; external_ref: string | null; category: string }>(
+      const [pay] = await query<{ status: string; method: string; amount: number; external_ref: string | null; category: string }>(db,
         'SELECT status, method, amount, external_ref, category FROM payments WHERE payment_id = ?',
         { replacements: [paymentId], type: QueryTypes.SELECT });
       if (!pay) throw nonRetryable('PAYMENT_NOT_FOUND', `payment ${paymentId} does not exist`);
@@ -484,12 +485,12 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
         await db.transaction(async (t) => {
           const now = sqlTime();
           // Revenue stamps are refunded by the clerk's office (還付): recorded as due until then.
-          await db.query(
+          await query(db,
             `INSERT IGNORE INTO payments (payment_id, case_id, category, method, kind, amount, status, external_ref, idempotency_key, confirmed_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, 'refund', ?, ?, ?, ?, ?, ?, ?)`,
             { replacements: [refundId, caseId, pay.category, pay.method, refundAmount, refundRef ? 'refunded' : 'refund_due', refundRef,
               `refund:${paymentId}`, now, now, now], transaction: t });
-          await db.query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE payment_id = ?", { replacements: [now, paymentId], transaction: t });
+          await query(db, "UPDATE payments SET status = 'refunded', updated_at = ? WHERE payment_id = ?", { replacements: [now, paymentId], transaction: t });
           await audit.append({ actor: actor ?? SYSTEM_ACTOR, action: 'payment.refund', purpose: '手数料の還付', targetType: 'payment',
             targetId: paymentId, outcome: 'ok', detail: { caseId, amount: refundAmount, ...(reason ? { reason } : {}) } }, t);
         });
@@ -500,10 +501,10 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       await db.transaction(async (t) => {
         const now = sqlTime();
         if (outcome === 'paid') {
-          await db.query("UPDATE payments SET status = 'paid', amount = ?, external_ref = COALESCE(?, external_ref), confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ? AND status IN ('pending', 'paid', 'expired', 'cancelled')",
+          await query(db, "UPDATE payments SET status = 'paid', amount = ?, external_ref = COALESCE(?, external_ref), confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ? AND status IN ('pending', 'paid', 'expired', 'cancelled')",
             { replacements: [amount ?? pay.amount, pay.method === 'online' ? null : externalRef ?? null, now, now, paymentId], transaction: t });
         } else {
-          await db.query("UPDATE payments SET status = ?, updated_at = ? WHERE payment_id = ? AND status = 'pending'",
+          await query(db, "UPDATE payments SET status = ?, updated_at = ? WHERE payment_id = ? AND status = 'pending'",
             { replacements: [outcome, now, paymentId], transaction: t });
         }
         await audit.append({ actor: actor ?? SYSTEM_ACTOR, action: `payment.${outcome}`, purpose: '手数料の収納', targetType: 'payment',
@@ -524,27 +525,27 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
           }
         }
         if (row.registrant_id) {
-          const [done] = await db.query<{ license_number: string }>('SELECT license_number FROM registrants WHERE registrant_id = ?',
+          const [done] = await query<{ license_number: string }>(db, 'SELECT license_number FROM registrants WHERE registrant_id = ?',
             { replacements: [row.registrant_id], type: QueryTypes.SELECT, transaction: t });
           if (done) return { registrantId: row.registrant_id, licenseNumber: done.license_number };
         }
         const registrantId = entryId ?? derivedId(`registrant:${caseId}`);
-        const [existing] = await db.query<{ registrant_id: string }>('SELECT registrant_id FROM registrants WHERE registrant_id = ?',
+        const [existing] = await query<{ registrant_id: string }>(db, 'SELECT registrant_id FROM registrants WHERE registrant_id = ?',
           { replacements: [registrantId], type: QueryTypes.SELECT, transaction: t });
         if (existing) throw nonRetryable('ALREADY_REGISTERED', 'this person is already in the registrant file');
-        const [seqId, taken] = await db.query('INSERT IGNORE INTO license_number_seq (case_id) VALUES (?)',
+        const [seqId, taken] = await query(db, 'INSERT IGNORE INTO license_number_seq (case_id) VALUES (?)',
           { replacements: [caseId], transaction: t, type: QueryTypes.INSERT });
         // The number this case drew: the new row's, or on a retry the row it drew before.
-        const [seqRow] = Number(taken) === 1 ? [{ id: Number(seqId) }] : await db.query<{ id: number }>('SELECT id FROM license_number_seq WHERE case_id = ?',
+        const [seqRow] = Number(taken) === 1 ? [{ id: Number(seqId) }] : await query<{ id: number }>(db, 'SELECT id FROM license_number_seq WHERE case_id = ?',
           { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
         const licenseNumber = String(seqRow.id).padStart(8, '0');
         const a = applicantOf(row);
-        const [honsekiResult] = await db.query<{ result: { status: string; honseki?: string } | string | null }>(
+        const [honsekiResult] = await query<{ result: { status: string; honseki?: string } | string | null }>(db,
           "SELECT result FROM inquiry_results WHERE case_id = ? AND kind = 'honseki'", { replacements: [caseId], type: QueryTypes.SELECT, transaction: t });
         const determined = parseJson(honsekiResult?.result ?? null);
         const honseki = determined && typeof determined === 'object' && determined.honseki ? determined.honseki : a.honseki;
         const now = sqlTime();
-        await db.query(
+        await query(db,
           `INSERT INTO registrants (registrant_id, portal_pseudonym_id, qualification_status, honseki, passer_number, license_number,
              name_kanji, name_kana, postal_code, phone, address, birth_date, license_issued_on, sex, email, created_at, updated_at)
            VALUES (?, NULL, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -553,12 +554,12 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
         if (entryId && row.pseudonym_id && entryId !== row.pseudonym_id) {
           // A re-registration: the 機関別符号 belongs to the person, not to the entry (R5.2), so the new
           // 資格仮名ID keeps it and no new code is asked of the 中間サーバー.
-          await db.query(`INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at)
+          await query(db, `INSERT IGNORE INTO institution_codes (pseudonym_id, institution_code, obtained_at)
                           SELECT ?, institution_code, obtained_at FROM institution_codes WHERE pseudonym_id = ?`,
           { replacements: [entryId, row.pseudonym_id], transaction: t });
         }
         // A re-registration's case now refers to the new 資格仮名ID (the old one stays with the erased entry).
-        await db.query('UPDATE cases SET registrant_id = ?, pseudonym_id = COALESCE(?, pseudonym_id), updated_at = ? WHERE case_id = ?',
+        await query(db, 'UPDATE cases SET registrant_id = ?, pseudonym_id = COALESCE(?, pseudonym_id), updated_at = ? WHERE case_id = ?',
           { replacements: [registrantId, entryId, now, caseId], transaction: t });
         await audit.append({ actor: SYSTEM_ACTOR, action: 'registrant.register', purpose: '登録者ファイルへの登録', targetType: 'registrant',
           targetId: registrantId, outcome: 'ok', detail: { caseId, licenseNumber } }, t);
@@ -567,8 +568,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     },
 
     async produceLicense({ caseId, registrantId }) {
-      const [r] = await db.query<{ license_number: string; name_kanji: string; name_kana: string; birth_date: string; issued: string;
-        reissue_count: number; reissued_on: string | null; license_edition: number }>(
+      const [r] = await query<{ license_number: string; name_kanji: string; name_kana: string; birth_date: string; issued: string;
+        reissue_count: number; reissued_on: string | null; license_edition: number }>(db,
         `SELECT license_number, name_kanji, name_kana, DATE_FORMAT(birth_date, '%Y-%m-%d') AS birth_date,
                 DATE_FORMAT(license_issued_on, '%Y-%m-%d') AS issued, reissue_count,
                 DATE_FORMAT(reissued_on, '%Y-%m-%d') AS reissued_on, license_edition
@@ -588,7 +589,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     },
 
     async enqueuePrintJob({ caseId, documentId }) {
-      await db.query("UPDATE documents SET print_status = COALESCE(print_status, 'queued') WHERE document_id = ?", { replacements: [documentId] });
+      await query(db, "UPDATE documents SET print_status = COALESCE(print_status, 'queued') WHERE document_id = ?", { replacements: [documentId] });
       // The job ID is the document: a retried activity does not print twice.
       await deps.queues.print.add({ documentId, caseId }, { jobId: `print-${documentId}` });
     },

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { scrubMyNumbers } from '../common/mynumber';
 import { sqlTime } from './connection';
+import { query } from './query';
 
 export interface AuditEntry {
   actor: string;
@@ -111,7 +112,7 @@ export class AuditLog {
     if (detailJson !== null && scrubMyNumbers(detailJson) !== detailJson) {
       throw new Error('audit detail must not carry a My Number');
     }
-    const [seq] = await this.sequelize.query(
+    const [seq] = await query(this.sequelize,
       `INSERT INTO ${this.schema}.audit_log (at, actor, action, purpose, target_type, target_id, outcome, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       { replacements: [sqlTime(this.now()), entry.actor, entry.action, entry.purpose, entry.targetType ?? null,

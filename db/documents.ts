@@ -13,6 +13,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { sqlTime } from './connection';
+import { query } from './query';
 
 export interface StoredDocument {
   documentId: string;
@@ -79,7 +80,7 @@ export class DocumentStore {
     const tmp = `${file}.${randomUUID()}.tmp`;
     await writeFile(tmp, doc.bytes, { mode: 0o600 });
     await rename(tmp, file);
-    const [, inserted] = await this.db.query(
+    const [, inserted] = await query(this.db,
       `INSERT IGNORE INTO documents (document_id, case_id, registrant_id, kind, content_type, sha256, size_bytes, storage_key, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       { replacements: [doc.documentId, doc.caseId ?? null, doc.registrantId ?? null, doc.kind, doc.contentType, sha256,
@@ -96,8 +97,8 @@ export class DocumentStore {
   }
 
   async meta(documentId: string): Promise<StoredDocument | null> {
-    const [row] = await this.db.query<{ document_id: string; sha256: string; size_bytes: number; content_type: string; kind: string;
-      case_id: string | null; registrant_id: string | null }>(
+    const [row] = await query<{ document_id: string; sha256: string; size_bytes: number; content_type: string; kind: string;
+      case_id: string | null; registrant_id: string | null }>(this.db,
       'SELECT document_id, sha256, size_bytes, content_type, kind, case_id, registrant_id FROM documents WHERE document_id = ?',
       { replacements: [documentId], type: QueryTypes.SELECT });
     if (!row) return null;

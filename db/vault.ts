@@ -12,6 +12,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { isValidMyNumber } from '../common/mynumber';
 import type { AuditLog } from './audit';
 import { forEachByKeys, insertRows, NUMBERED_KEYS } from './bulk';
+import { query } from './query';
 
 export interface VaultKeys {
   ring: Map<string, Buffer>;
@@ -102,7 +103,7 @@ export class MyNumberVault {
     const index = this.blindIndex(myNumber);
     const candidate = randomUUID();
     const enc = this.encrypt(candidate, myNumber);
-    const [, affected] = await this.sequelize.query(
+    const [, affected] = await query(this.sequelize,
       `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, key_id, iv, ciphertext, auth_tag, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
       { replacements: [candidate, index, enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date()], type: QueryTypes.INSERT },
@@ -122,7 +123,7 @@ export class MyNumberVault {
 
   /** The newest link of a blind index: the person's live entry (or the one being registered). */
   private async newest(index: Buffer): Promise<string | null> {
-    const rows = await this.sequelize.query<{ pseudonym_id: string }>(
+    const rows = await query<{ pseudonym_id: string }>(this.sequelize,
       `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ? ORDER BY link_generation DESC LIMIT 1`,
       { replacements: [index], type: QueryTypes.SELECT });
     return rows[0]?.pseudonym_id ?? null;
@@ -150,20 +151,20 @@ export class MyNumberVault {
    * a successor (a retry, or a concurrent registration), that successor is returned.
    */
   async supersede(previousPseudonymId: string, access: VaultAccess): Promise<{ pseudonymId: string; created: boolean }> {
-    const [prev] = await this.sequelize.query<LinkRow & { blind_index: Buffer; link_generation: number }>(
+    const [prev] = await query<LinkRow & { blind_index: Buffer; link_generation: number }>(this.sequelize,
       `SELECT pseudonym_id, blind_index, link_generation, key_id, iv, ciphertext, auth_tag FROM ${this.table} WHERE pseudonym_id = ?`,
       { replacements: [previousPseudonymId], type: QueryTypes.SELECT });
     if (!prev) throw new VaultError('NOT_FOUND', `no vault entry for pseudonym ${previousPseudonymId}`);
     const next = Number(prev.link_generation) + 1;
     const candidate = randomUUID();
     const enc = this.encrypt(candidate, this.decrypt(prev));
-    const [, affected] = await this.sequelize.query(
+    const [, affected] = await query(this.sequelize,
       `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, link_generation, key_id, iv, ciphertext, auth_tag, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       { replacements: [candidate, prev.blind_index, next, enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date()], type: QueryTypes.INSERT },
     );
     const created = Number(affected) === 1;
-    const pseudonymId = created ? candidate : (await this.sequelize.query<{ pseudonym_id: string }>(
+    const pseudonymId = created ? candidate : (await query<{ pseudonym_id: string }>(this.sequelize,
       `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ? AND link_generation = ?`,
       { replacements: [prev.blind_index, next], type: QueryTypes.SELECT }))[0]!.pseudonym_id;
     await this.audit.append({ actor: access.actor, action: 'my_number.supersede', purpose: access.purpose,
@@ -174,7 +175,7 @@ export class MyNumberVault {
 
   /** Decrypts the number of a 資格仮名ID, for an adapter call to 住基ネット or the 中間サーバー only. */
   async reveal(pseudonymId: string, access: VaultAccess): Promise<string> {
-    const rows = await this.sequelize.query<LinkRow>(
+    const rows = await query<LinkRow>(this.sequelize,
       `SELECT pseudonym_id, key_id, iv, ciphertext, auth_tag FROM ${this.table} WHERE pseudonym_id = ?`,
       { replacements: [pseudonymId], type: QueryTypes.SELECT });
     if (!rows[0]) {
@@ -240,7 +241,7 @@ export class MyNumberVault {
     const failed: string[] = [];
     let after = '';
     for (;;) {
-      const rows = await this.sequelize.query<LinkRow>(
+      const rows = await query<LinkRow>(this.sequelize,
         `SELECT pseudonym_id, key_id, iv, ciphertext, auth_tag FROM ${this.table}
           WHERE key_id <> ? AND pseudonym_id > ? ORDER BY pseudonym_id LIMIT ${batch}`,
         { replacements: [this.keys.activeKeyId, after], type: QueryTypes.SELECT });
@@ -255,7 +256,7 @@ export class MyNumberVault {
           continue;
         }
         const enc = this.encrypt(row.pseudonym_id, plain);
-        await this.sequelize.query(
+        await query(this.sequelize,
           `UPDATE ${this.table} SET key_id = ?, iv = ?, ciphertext = ?, auth_tag = ?, rotated_at = ? WHERE pseudonym_id = ? AND key_id = ?`,
           { replacements: [enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date(), row.pseudonym_id, row.key_id] });
         rotated++;

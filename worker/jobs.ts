@@ -18,6 +18,7 @@ import type { Queues } from '../common/queues';
 import { sqlTime } from '../db/connection';
 import type { DocumentStore } from '../db/documents';
 import { createMailTransport } from './mail-transport';
+import { query } from '../db/query';
 
 export interface JobDeps {
   db: Sequelize;
@@ -49,7 +50,7 @@ export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
 
   void deps.queues.mail.process(2, async (job: Job<{ noticeId?: string; registrantNoticeId?: string }>) => {
     if (job.data.registrantNoticeId) return sendRegistrantNotice(job.data.registrantNoticeId);
-    const [n] = await db.query<{ notice_id: string; subject: string; body: string; mail_status: string; applicant: unknown }>(
+    const [n] = await query<{ notice_id: string; subject: string; body: string; mail_status: string; applicant: unknown }>(db,
       `SELECT n.notice_id, n.subject, n.body, n.mail_status, c.applicant
          FROM notices n JOIN cases c ON c.case_id = n.case_id WHERE n.notice_id = ?`,
       { replacements: [job.data.noticeId], type: QueryTypes.SELECT });
@@ -58,28 +59,28 @@ export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
     if (!applicant.email) return { skipped: true };
     await transport.sendMail({ from: deps.mailFrom, to: applicant.email, subject: n.subject, text: n.body,
       messageId: `<${n.notice_id}@kyusui.example.go.jp>` }).catch((err: unknown) => { throw mailFailure(err); });
-    await db.query("UPDATE notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
+    await query(db, "UPDATE notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
     return { sent: true };
   });
   /** A notice to a holder outside any case (the reconciliation's 書換え request): the address is the registrant's. */
   async function sendRegistrantNotice(noticeId: string) {
-    const [n] = await db.query<{ notice_id: string; subject: string; body: string; mail_status: string; email: string | null }>(
+    const [n] = await query<{ notice_id: string; subject: string; body: string; mail_status: string; email: string | null }>(db,
       `SELECT n.notice_id, n.subject, n.body, n.mail_status, r.email
          FROM registrant_notices n JOIN registrants r ON r.registrant_id = n.registrant_id WHERE n.notice_id = ?`,
       { replacements: [noticeId], type: QueryTypes.SELECT });
     if (!n || n.mail_status === 'sent' || !n.email) return { skipped: true };
     await transport.sendMail({ from: deps.mailFrom, to: n.email, subject: n.subject, text: n.body, messageId: `<${n.notice_id}@kyusui.example.go.jp>` })
       .catch((err: unknown) => { throw mailFailure(err); });
-    await db.query("UPDATE registrant_notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
+    await query(db, "UPDATE registrant_notices SET mail_status = 'sent', mailed_at = ? WHERE notice_id = ?", { replacements: [sqlTime(), n.notice_id] });
     return { sent: true };
   }
 
   deps.queues.mail.on('failed', (job: Job<{ noticeId: string; registrantNoticeId?: string }>, err: Error) => {
     logger.warn({ noticeId: job.data.noticeId ?? job.data.registrantNoticeId, attempts: job.attemptsMade, err: err.message }, 'mail send failed');
     if (job.data.registrantNoticeId && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-      void db.query("UPDATE registrant_notices SET mail_status = 'failed' WHERE notice_id = ? AND mail_status <> 'sent'", { replacements: [job.data.registrantNoticeId] });
+      void query(db, "UPDATE registrant_notices SET mail_status = 'failed' WHERE notice_id = ? AND mail_status <> 'sent'", { replacements: [job.data.registrantNoticeId] });
     } else if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-      void db.query("UPDATE notices SET mail_status = 'failed' WHERE notice_id = ? AND mail_status <> 'sent'", { replacements: [job.data.noticeId] });
+      void query(db, "UPDATE notices SET mail_status = 'failed' WHERE notice_id = ? AND mail_status <> 'sent'", { replacements: [job.data.noticeId] });
     }
   });
 
@@ -91,7 +92,7 @@ export function startJobConsumers(deps: JobDeps): { close(): Promise<void> } {
     const tmp = `${target}.part`;
     await writeFile(tmp, doc.bytes, { mode: 0o600 });
     await rename(tmp, target);
-    await db.query("UPDATE documents SET print_status = 'printed', printed_at = ? WHERE document_id = ?",
+    await query(db, "UPDATE documents SET print_status = 'printed', printed_at = ? WHERE document_id = ?",
       { replacements: [sqlTime(), job.data.documentId] });
     return { spooled: true };
   });

@@ -10,6 +10,7 @@ import { sqlTime } from '../../db/connection';
 import { isRole, type Role } from '../../common/permissions';
 import type { AccountKind } from './accounts-repo';
 import { newOpaqueToken, sha256Hex } from './secrets';
+import { query } from '../../db/query';
 
 export const STAFF_TOKEN_TTL_MS = 8 * 60 * 60 * 1000;
 export const CLIENT_TOKEN_TTL_MS = 60 * 60 * 1000;
@@ -34,7 +35,7 @@ export async function issueToken(db: Sequelize, accountId: string, ttlMs: number
   const accessToken = newOpaqueToken(prefix);
   const now = new Date();
   const expires = new Date(now.getTime() + ttlMs);
-  await db.query(
+  await query(db,
     'INSERT INTO access_tokens (token_hash, account_id, expires_at, revoked_at, created_at) VALUES (?, ?, ?, NULL, ?)',
     { replacements: [sha256Hex(accessToken), accountId, sqlTime(expires), sqlTime(now)], transaction: t },
   );
@@ -44,7 +45,7 @@ export async function issueToken(db: Sequelize, accountId: string, ttlMs: number
 /** The actor behind a live token of an active account, else null (unknown, expired, revoked, disabled). */
 export async function resolveToken(db: Sequelize, tokenHash: string): Promise<Actor | null> {
   const now = new Date();
-  const [row] = await db.query<{ account_id: string; username: string; role: string; kind: AccountKind; last_used: Date }>(
+  const [row] = await query<{ account_id: string; username: string; role: string; kind: AccountKind; last_used: Date }>(db,
     `SELECT a.account_id, a.username, a.role, a.kind, COALESCE(t.last_used_at, t.created_at) AS last_used
        FROM access_tokens t JOIN staff_accounts a ON a.account_id = t.account_id
       WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND a.status = 'active'`,
@@ -54,19 +55,19 @@ export async function resolveToken(db: Sequelize, tokenHash: string): Promise<Ac
   const idleMs = now.getTime() - new Date(row.last_used).getTime();
   if (row.kind === 'staff' && idleMs > STAFF_IDLE_TIMEOUT_MS) return null;
   if (idleMs > LAST_USED_RESOLUTION_MS) {
-    await db.query('UPDATE access_tokens SET last_used_at = ? WHERE token_hash = ?', { replacements: [sqlTime(now), tokenHash] });
+    await query(db, 'UPDATE access_tokens SET last_used_at = ? WHERE token_hash = ?', { replacements: [sqlTime(now), tokenHash] });
   }
   return { accountId: row.account_id, username: row.username, role: row.role, kind: row.kind };
 }
 
 export async function revokeToken(db: Sequelize, tokenHash: string, t?: Transaction): Promise<void> {
-  await db.query('UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL',
+  await query(db, 'UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL',
     { replacements: [sqlTime(), tokenHash], transaction: t });
 }
 
 /** Revokes every live token of an account (disable, credential reset), optionally sparing one. */
 export async function revokeAllTokens(db: Sequelize, accountId: string, t?: Transaction, exceptHash = ''): Promise<void> {
-  await db.query(
+  await query(db,
     'UPDATE access_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL AND token_hash <> ?',
     { replacements: [sqlTime(), accountId, exceptHash], transaction: t },
   );
