@@ -12,6 +12,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Connection, Client } from '@temporalio/client';
+import { request, type Dispatcher } from 'undici';
 import { parseServerTiming } from '../api/server-timing';
 import { accountsContext, addApiClient, addStaffAccount } from '../api/auth/accounts';
 import { totpCode } from '../api/auth/totp';
@@ -33,10 +34,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
 
 async function json(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(path.startsWith('http') ? path : `${api}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body),
+  // undici's request(): the load generator shares the 2 cores, so its own HTTP client is the lean one.
+  const res = await request(path.startsWith('http') ? path : `${api}${path}`, { method: method as Dispatcher.HttpMethod, body: body === undefined ? undefined : JSON.stringify(body),
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {}, timing: parseServerTiming(res.headers.get('server-timing')) };
+  const text = await res.body.text();
+  const st = res.headers['server-timing'];
+  return { status: res.statusCode, body: text ? JSON.parse(text) : {}, timing: parseServerTiming((Array.isArray(st) ? st.join(', ') : st) ?? null) };
 }
 
 /** The services whose CPU time the report splits per case (pid files of scripts/lib.sh). */

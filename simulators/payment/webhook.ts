@@ -5,6 +5,7 @@
  * must therefore be idempotent on eventId (also sent as X-Event-Id).
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { request } from 'undici';
 import type { Logger } from '../../common/logger';
 
 export interface WebhookOptions {
@@ -42,15 +43,16 @@ export function createWebhookSender(secret: string | Buffer, opts: WebhookOption
   async function attempt(url: string, body: string, signature: string, d: Delivery): Promise<void> {
     d.attempts++;
     try {
-      const res = await fetch(url, {
+      const res = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-signature': signature, 'x-event-id': d.eventId },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
-      d.lastStatus = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      d.delivered = res.ok;
+      d.lastStatus = res.statusCode;
+      await res.body.dump().catch(() => undefined);
+      d.delivered = res.statusCode >= 200 && res.statusCode < 300;
     } catch {
       d.lastStatus = null;
     }
