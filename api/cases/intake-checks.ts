@@ -7,6 +7,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { AppError } from '../errors';
 import { isDeceasedEntry, laterCaseRefusal, type ErasureState } from '../../domain/erasure';
 import { TERMINAL_STATUSES } from '../../workflows/case/model';
+import { query } from '../../db/query';
 
 /**
  * A registration of a person whose entry was erased for death or a declaration of disappearance
@@ -14,7 +15,7 @@ import { TERMINAL_STATUSES } from '../../workflows/case/model';
  * newest one), or by the passer number (合格者番号), which belongs to one person.
  */
 export async function refuseDeceasedRegistration(db: Sequelize, by: { pseudonymId: string | null; passerNumber?: string }): Promise<void> {
-  const rows = await db.query<ErasureState>(
+  const rows = await query<ErasureState>(db,
     `SELECT qualification_status, erasure_event, erasure_reason FROM registrants
       WHERE qualification_status = 'erased' AND (registrant_id = ? OR passer_number = ?)`,
     { replacements: [by.pseudonymId ?? '', by.passerNumber ?? ''], type: QueryTypes.SELECT });
@@ -51,7 +52,7 @@ export function refuseLaterCase(caseType: string, entry: { qualification_status:
  * and not already returned or being returned.
  */
 export async function checkFoundLicenseReturn(db: Sequelize, registrantId: string, edition: number): Promise<void> {
-  const [entry] = await db.query<{ qualification_status: string; license_edition: number; reissue_count: number }>(
+  const [entry] = await query<{ qualification_status: string; license_edition: number; reissue_count: number }>(db,
     'SELECT qualification_status, license_edition, reissue_count FROM registrants WHERE registrant_id = ?',
     { replacements: [registrantId], type: QueryTypes.SELECT });
   if (!entry) throw new AppError('NOT_FOUND', 'no such registrant');
@@ -63,7 +64,7 @@ export async function checkFoundLicenseReturn(db: Sequelize, registrantId: strin
     throw refuse('current_edition', `edition ${edition} is the current license, which stays valid: only an edition replaced by a reissue can be returned as found`);
   }
   if (edition > Number(entry.license_edition)) throw refuse('unknown_edition', `this license has no edition ${edition}`);
-  const [reissue] = await db.query<{ event: string | null }>(
+  const [reissue] = await query<{ event: string | null }>(db,
     `SELECT event FROM registry_changes WHERE registrant_id = ? AND kind = 'reissue'
         AND CAST(JSON_EXTRACT(before_values, '$.license_edition') AS SIGNED) = ?`,
     { replacements: [registrantId, edition], type: QueryTypes.SELECT });
@@ -71,11 +72,11 @@ export async function checkFoundLicenseReturn(db: Sequelize, registrantId: strin
   if (reissue.event === 'soiled' || reissue.event === 'torn') {
     throw refuse('handed_in', `edition ${edition} was handed in at its reissue (汚損・破損): it cannot have been found`);
   }
-  const [returned] = await db.query<{ n: number }>(
+  const [returned] = await query<{ n: number }>(db,
     "SELECT 1 AS n FROM registry_changes WHERE registrant_id = ? AND kind = 'license_return' AND license_edition = ? LIMIT 1",
     { replacements: [registrantId, edition], type: QueryTypes.SELECT });
   if (returned) throw refuse('already_returned', `edition ${edition} has already been returned`);
-  const [open] = await db.query<{ n: number }>(
+  const [open] = await query<{ n: number }>(db,
     `SELECT 1 AS n FROM cases WHERE registrant_id = ? AND type = 'return' AND status NOT IN (?)
         AND JSON_UNQUOTE(JSON_EXTRACT(details, '$.event')) = 'found_after_reissue'
         AND CAST(JSON_EXTRACT(details, '$.licenseEdition') AS SIGNED) = ? LIMIT 1`,

@@ -29,6 +29,7 @@ import { ServerTiming } from '../server-timing';
 import type { CaseRecord } from './read';
 import type { CreateCaseBody } from './schemas';
 import { startCaseWorkflow, startInBackground } from './start-workflow';
+import { query } from '../../db/query';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -77,7 +78,7 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
   const requestHash = createHash('sha256').update(canonicalJson(hashInput)).digest('hex');
 
   const findExisting = async () => {
-    const [row] = await db.query<ExistingCase>(
+    const [row] = await query<ExistingCase>(db,
       `SELECT case_id, request_hash, status, type, channel, payment_method, created_at FROM cases
         WHERE created_by = ? AND idempotency_key = ?`,
       { replacements: [actor.username, idempotencyKey], type: QueryTypes.SELECT });
@@ -102,7 +103,7 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
     pseudonymId = myNumber ? (await timing.time('vault', () => services.vault.store(myNumber, { actor: actor.username, purpose, caseId }))).pseudonymId : null;
     await timing.time('db', () => refuseDeceasedRegistration(db, { pseudonymId, passerNumber: body.passerNumber }));
   } else {
-    const [reg] = await db.query<{ registrant_id: string; qualification_status: string }>(
+    const [reg] = await query<{ registrant_id: string; qualification_status: string }>(db,
       'SELECT registrant_id, qualification_status FROM registrants WHERE registrant_id = ?',
       { replacements: [body.registrantId], type: QueryTypes.SELECT });
     if (!reg) throw new AppError('NOT_FOUND', 'no such registrant');

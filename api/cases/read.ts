@@ -3,6 +3,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Actor } from '../auth';
 import { AppError } from '../errors';
 import { UUID } from '../ids';
+import { query } from '../../db/query';
 
 export interface CaseRecord {
   case_id: string;
@@ -24,7 +25,7 @@ export interface CaseRecord {
  */
 export async function loadCaseFor(db: Sequelize, actor: Actor, caseId: string): Promise<CaseRecord> {
   if (!UUID.test(caseId)) throw new AppError('NOT_FOUND', 'no such case');
-  const [row] = await db.query<CaseRecord>(
+  const [row] = await query<CaseRecord>(db,
     `SELECT case_id, type, channel, status, created_by, created_at, registrant_id, pseudonym_id, applicant, payment_method
        FROM cases WHERE case_id = ?`, { replacements: [caseId], type: QueryTypes.SELECT });
   if (!row || (actor.kind === 'client' && row.created_by !== actor.username)) throw new AppError('NOT_FOUND', 'no such case');
@@ -33,15 +34,15 @@ export async function loadCaseFor(db: Sequelize, actor: Actor, caseId: string): 
 
 export async function caseView(db: Sequelize, row: CaseRecord) {
   const [history, tasks, pays, reg] = await Promise.all([
-    db.query<{ status: string; at: Date; note: string | null }>(
+    query<{ status: string; at: Date; note: string | null }>(db,
       'SELECT status, at, note FROM case_history WHERE case_id = ? ORDER BY id', { replacements: [row.case_id], type: QueryTypes.SELECT }),
-    db.query<{ task_id: string; status: string; due_at: Date }>(
+    query<{ task_id: string; status: string; due_at: Date }>(db,
       'SELECT task_id, status, due_at FROM review_tasks WHERE case_id = ? ORDER BY created_at DESC LIMIT 1',
       { replacements: [row.case_id], type: QueryTypes.SELECT }),
-    db.query<{ payment_id: string; method: string; amount: number; status: string; checkout_url: string | null }>(
+    query<{ payment_id: string; method: string; amount: number; status: string; checkout_url: string | null }>(db,
       "SELECT payment_id, method, amount, status, checkout_url FROM payments WHERE case_id = ? AND kind = 'income' ORDER BY created_at DESC LIMIT 1",
       { replacements: [row.case_id], type: QueryTypes.SELECT }),
-    row.registrant_id ? db.query<{ license_number: string }>('SELECT license_number FROM registrants WHERE registrant_id = ?',
+    row.registrant_id ? query<{ license_number: string }>(db, 'SELECT license_number FROM registrants WHERE registrant_id = ?',
       { replacements: [row.registrant_id], type: QueryTypes.SELECT }) : Promise.resolve([]),
   ]);
   const task = tasks[0];

@@ -16,6 +16,7 @@ import { CreateCaseRequest, parseWith, ResubmissionRequest, RevenueStampRequest,
 import { sqlTime } from '../../db/connection';
 import { resubmitUpdate, revenueStampUpdate, withdrawUpdate } from '../../workflows/case/messages';
 import './cases-openapi';
+import { query } from '../../db/query';
 
 const handleOf = (deps: ApiDeps, caseId: string) => deps.temporal.workflow.getHandle(`case-${caseId}`);
 
@@ -59,7 +60,7 @@ export function caseRoutes(deps: ApiDeps): Router {
     // The corrected data is in place before the workflow resumes and reads it.
     const applicant = { ...(typeof row.applicant === 'string' ? JSON.parse(row.applicant) : row.applicant), ...changes };
     await db.transaction(async (t) => {
-      await db.query(`UPDATE cases SET applicant = ?, passer_number = COALESCE(?, passer_number), updated_at = ? WHERE case_id = ?`,
+      await query(db, `UPDATE cases SET applicant = ?, passer_number = COALESCE(?, passer_number), updated_at = ? WHERE case_id = ?`,
         { replacements: [JSON.stringify(applicant), passerNumber ?? null, sqlTime(), row.case_id], transaction: t });
       await deps.services.audit.append({ actor: actor.username, action: 'case.resubmit', purpose: '補正', targetType: 'case',
         targetId: row.case_id, outcome: 'ok', detail: { changed: Object.keys(body.changes), attachments: body.attachments?.length ?? 0 } }, t);
@@ -79,12 +80,12 @@ export function caseRoutes(deps: ApiDeps): Router {
 
   r.get('/api/v1/cases/:caseId/notices', requirePermission('case:read'), async (req, res) => {
     const row = await loadCaseFor(db, actorOf(res), String(req.params.caseId));
-    const notices = await db.query<{ notice_id: string; kind: string; subject: string; body: string; created_at: Date; read_at: Date | null }>(
+    const notices = await query<{ notice_id: string; kind: string; subject: string; body: string; created_at: Date; read_at: Date | null }>(db,
       'SELECT notice_id, kind, subject, body, created_at, read_at FROM notices WHERE case_id = ? ORDER BY created_at, notice_id',
       { replacements: [row.case_id], type: QueryTypes.SELECT });
     if (actorOf(res).kind === 'client') {
       // Read through the portal by the applicant: mark as read.
-      await db.query('UPDATE notices SET read_at = ? WHERE case_id = ? AND read_at IS NULL', { replacements: [sqlTime(), row.case_id] });
+      await query(db, 'UPDATE notices SET read_at = ? WHERE case_id = ? AND read_at IS NULL', { replacements: [sqlTime(), row.case_id] });
     }
     res.json({ items: notices.map((n) => ({ noticeId: n.notice_id, kind: n.kind, subject: n.subject, body: n.body,
       createdAt: new Date(n.created_at).toISOString(), readAt: n.read_at ? new Date(n.read_at).toISOString() : null })) });

@@ -19,6 +19,7 @@ import { sqlTime } from '../../db/connection';
 import { derivedId } from '../../db/documents';
 import { addDays } from '../../domain/iso-date';
 import { paymentConfirmedSignal } from '../../workflows/case/messages';
+import { query } from '../../db/query';
 
 const WEBHOOK_ACTOR = 'system:payment-gateway';
 
@@ -36,11 +37,11 @@ export function paymentWebhookRoutes(deps: ApiDeps): Router {
         detail: { reason: 'bad signature or body' } });
       throw new AppError('UNAUTHENTICATED', 'the webhook signature is invalid');
     }
-    const [seen] = await db.query<{ outcome: string }>('SELECT outcome FROM payment_events WHERE event_id = ?',
+    const [seen] = await query<{ outcome: string }>(db, 'SELECT outcome FROM payment_events WHERE event_id = ?',
       { replacements: [event.eventId], type: QueryTypes.SELECT });
     if (seen) return void res.json({ received: true, outcome: seen.outcome, duplicate: true });
 
-    const [pay] = await db.query<{ payment_id: string; case_id: string; status: string; amount: number; category: string }>(
+    const [pay] = await query<{ payment_id: string; case_id: string; status: string; amount: number; category: string }>(db,
       "SELECT payment_id, case_id, status, amount, category FROM payments WHERE external_ref = ? AND kind = 'income'",
       { replacements: [event.paymentId], type: QueryTypes.SELECT });
     if (!pay || pay.case_id !== event.caseId) throw new AppError('NOT_FOUND', 'no such payment');
@@ -48,7 +49,7 @@ export function paymentWebhookRoutes(deps: ApiDeps): Router {
     let outcome: string;
     if (event.type === 'payment.refunded') {
       outcome = 'refund_confirmed';
-      await db.query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE case_id = ? AND kind = 'refund' AND status <> 'refunded'",
+      await query(db, "UPDATE payments SET status = 'refunded', updated_at = ? WHERE case_id = ? AND kind = 'refund' AND status <> 'refunded'",
         { replacements: [sqlTime(), pay.case_id] });
     } else if (pay.status === 'expired' || pay.status === 'cancelled') {
       // The case no longer waits for this payment and the applicant has been told so: refunded here,
@@ -66,7 +67,7 @@ export function paymentWebhookRoutes(deps: ApiDeps): Router {
         outcome = await refundForClosedCase(deps, pay, event.paymentId, event.amount);
       }
     }
-    await db.query('INSERT IGNORE INTO payment_events (event_id, payment_id, type, outcome, received_at) VALUES (?, ?, ?, ?, ?)',
+    await query(db, 'INSERT IGNORE INTO payment_events (event_id, payment_id, type, outcome, received_at) VALUES (?, ?, ?, ?, ?)',
       { replacements: [event.eventId, pay.payment_id, event.type, outcome, sqlTime()] });
     await services.audit.append({ actor: WEBHOOK_ACTOR, action: 'payment.webhook', purpose: '決済通知の受信', targetType: 'payment',
       targetId: pay.payment_id, outcome: 'ok', detail: { type: event.type, outcome, caseId: pay.case_id } });
@@ -84,9 +85,9 @@ async function refundForClosedCase(deps: ApiDeps, pay: { payment_id: string; cas
     idempotencyKey: `refund:${pay.payment_id}` });
   await db.transaction(async (t) => {
     const now = sqlTime();
-    await db.query("UPDATE payments SET status = 'refunded', amount = ?, confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ?",
+    await query(db, "UPDATE payments SET status = 'refunded', amount = ?, confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ?",
       { replacements: [amount, now, now, pay.payment_id], transaction: t });
-    await db.query(
+    await query(db,
       `INSERT IGNORE INTO payments (payment_id, case_id, category, method, kind, amount, status, external_ref, idempotency_key, confirmed_at, created_at, updated_at)
        VALUES (?, ?, ?, 'online', 'refund', ?, 'refunded', ?, ?, ?, ?, ?)`,
       { replacements: [derivedId(`refund:${pay.payment_id}`), pay.case_id, pay.category, amount, refund.refundId, `refund:${pay.payment_id}`, now, now, now],
@@ -106,7 +107,7 @@ export function paymentRoutes(deps: ApiDeps): Router {
     const start = sqlTime(new Date(`${q.from}T00:00:00+09:00`));
     const end = sqlTime(new Date(`${addDays(q.to, 1)}T00:00:00+09:00`));
     const key = q.groupBy === 'day' ? "DATE_FORMAT(CONVERT_TZ(confirmed_at, '+00:00', '+09:00'), '%Y-%m-%d')" : q.groupBy;
-    const rows = await deps.db.query<{ grp: string; kind: string; n: number; total: number }>(
+    const rows = await query<{ grp: string; kind: string; n: number; total: number }>(deps.db,
       `SELECT ${key} AS grp, kind, COUNT(*) AS n, SUM(amount) AS total FROM payments
         WHERE confirmed_at >= ? AND confirmed_at < ?
           AND ((kind = 'income' AND status IN ('paid', 'refunded')) OR kind = 'refund')

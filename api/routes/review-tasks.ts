@@ -14,6 +14,7 @@ import { viaWorkflow } from '../temporal-errors';
 import { parseWith, ReviewDecisionRequest, ReviewTaskQuery } from '../cases/schemas';
 import { claimReviewUpdate, decideReviewUpdate } from '../../workflows/case/messages';
 import { UUID } from '../ids';
+import { query } from '../../db/query';
 
 
 interface TaskRow {
@@ -43,7 +44,7 @@ export function reviewTaskRoutes(deps: ApiDeps): Router {
 
   const loadTask = async (taskId: string): Promise<TaskRow> => {
     if (!UUID.test(taskId)) throw new AppError('NOT_FOUND', 'no such review task');
-    const [row] = await db.query<TaskRow>(
+    const [row] = await query<TaskRow>(db,
       `SELECT task_id, case_id, kind, status, assignee, due_at, findings, decision, decision_reason, decided_by
          FROM review_tasks WHERE task_id = ?`, { replacements: [taskId], type: QueryTypes.SELECT });
     if (!row) throw new AppError('NOT_FOUND', 'no such review task');
@@ -62,7 +63,7 @@ export function reviewTaskRoutes(deps: ApiDeps): Router {
       where.push('(due_at, task_id) > (?, ?)');
       params.push(at, id);
     }
-    const rows = await db.query<TaskRow>(
+    const rows = await query<TaskRow>(db,
       `SELECT task_id, case_id, kind, status, assignee, due_at FROM review_tasks WHERE ${where.join(' AND ')}
         ORDER BY due_at, task_id LIMIT ${q.limit + 1}`, { replacements: params, type: QueryTypes.SELECT });
     const page = rows.slice(0, q.limit);
@@ -77,11 +78,11 @@ export function reviewTaskRoutes(deps: ApiDeps): Router {
   r.get('/api/v1/review-tasks/:taskId', requirePermission('review:read'), async (req, res) => {
     const actor = actorOf(res);
     const task = await loadTask(String(req.params.taskId));
-    const [c] = await db.query<{ type: string; channel: string; status: string; passer_number: string | null; applicant: unknown }>(
+    const [c] = await query<{ type: string; channel: string; status: string; passer_number: string | null; applicant: unknown }>(db,
       'SELECT type, channel, status, passer_number, applicant FROM cases WHERE case_id = ?', { replacements: [task.case_id], type: QueryTypes.SELECT });
-    const results = await db.query<{ kind: string; result: unknown; purged_at: Date | null }>(
+    const results = await query<{ kind: string; result: unknown; purged_at: Date | null }>(db,
       'SELECT kind, result, purged_at FROM inquiry_results WHERE case_id = ?', { replacements: [task.case_id], type: QueryTypes.SELECT });
-    const attachments = await db.query<{ document_id: string; content_type: string; size_bytes: number }>(
+    const attachments = await query<{ document_id: string; content_type: string; size_bytes: number }>(db,
       "SELECT document_id, content_type, size_bytes FROM documents WHERE case_id = ? AND kind = 'attachment' ORDER BY created_at",
       { replacements: [task.case_id], type: QueryTypes.SELECT });
     await deps.services.audit.append({ actor: actor.username, action: 'review_task.read', purpose: '審査のための申請内容の閲覧',
