@@ -102,12 +102,15 @@ type PdfLibFontkit = Parameters<PDFDocument['registerFontkit']>[0];
 /**
  * pdf-lib deflates the streams it embeds (the font file, its CMap) with pako, in JavaScript: a
  * third of a license's CPU (bench:cases, 2026-11-27). Node's zlib writes the same FlateDecode
- * streams natively; only this document's context is changed.
+ * streams natively; only this document's context is changed. At level 1: a license's font subset
+ * (~36 KB) deflates in ~0.8–1.0 ms instead of ~1–2 ms at the default 6, for ~2 % more bytes
+ * (25,064 against 24,499).
  */
 function deflateNatively(doc: PDFDocument): void {
   const { context } = doc;
   context.flateStream = (contents, dict = {}) =>
-    context.stream(deflateSync(typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents), { ...dict, Filter: 'FlateDecode' });
+    context.stream(deflateSync(typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents, { level: 1 }),
+      { ...dict, Filter: 'FlateDecode' });
 }
 
 function refuseMyNumber(input: LicensePdfInput): void {
