@@ -27,7 +27,7 @@ import type { Applicant } from '../domain/validation';
 import { TERMINAL_STATUSES, type CheckFindings } from '../workflows/case/model';
 import type { CaseActivities, CaseRef, RecordStatusInput, StatusChange, StatusSteps } from './case-contract';
 import { applyCaseToRegistry, RegistryChangeError } from './registry-changes';
-import { query } from '../db/query';
+import { query, transaction } from '../db/query';
 
 /** The system itself, as the actor of automatic steps. */
 export const SYSTEM_ACTOR = 'system:case-workflow';
@@ -281,7 +281,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
   async function recordStatuses(caseId: string, changes: StatusChange[]): Promise<void> {
     if (changes.length === 0) return;
     const info = workflowRun();
-    const mails = await db.transaction(async (t) => {
+    const mails = await transaction(db, async (t) => {
       const out: { noticeId: string }[] = [];
       let latest: string | undefined;
       for (const { status, seq, note, audit: audited, notify } of changes) {
@@ -425,7 +425,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
     },
 
     async updateReviewTask({ taskId, status, actor, decision, reason }) {
-      await db.transaction(async (t) => {
+      await transaction(db, async (t) => {
         const now = sqlTime();
         if (status === 'claimed') {
           await query(db, "UPDATE review_tasks SET status = IF(status = 'escalated', status, 'claimed'), assignee = ?, updated_at = ? WHERE task_id = ? AND status IN ('open', 'claimed', 'escalated')",
@@ -482,7 +482,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
             throw asFailure(err);
           }
         }
-        await db.transaction(async (t) => {
+        await transaction(db, async (t) => {
           const now = sqlTime();
           // Revenue stamps are refunded by the clerk's office (還付): recorded as due until then.
           await query(db,
@@ -498,7 +498,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
       }
       // Recorded already (a retried step): the payment and its audit entry stand as they are.
       if (outcome === 'paid' && pay.status === 'paid') return;
-      await db.transaction(async (t) => {
+      await transaction(db, async (t) => {
         const now = sqlTime();
         if (outcome === 'paid') {
           await query(db, "UPDATE payments SET status = 'paid', amount = ?, external_ref = COALESCE(?, external_ref), confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ? AND status IN ('pending', 'paid', 'expired', 'cancelled')",
@@ -514,7 +514,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivitiesWith
 
     async registerRegistrant({ caseId }: CaseRef) {
       const entryId = await entryIdForRegistration(await loadCase(caseId));
-      return db.transaction(async (t) => {
+      return transaction(db, async (t) => {
         const row = await loadCase(caseId, t, true);
         if (row.type !== 'registration') {
           try {

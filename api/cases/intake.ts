@@ -29,7 +29,7 @@ import { ServerTiming } from '../server-timing';
 import type { CaseRecord } from './read';
 import type { CreateCaseBody } from './schemas';
 import { startCaseWorkflow, startInBackground } from './start-workflow';
-import { query } from '../../db/query';
+import { query, transaction } from '../../db/query';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -122,7 +122,7 @@ export async function intakeCase(deps: ApiDeps, actor: Actor, idempotencyKey: st
       licenseEdition: body.licenseEdition };
   const now = new Date();
   try {
-    await timing.time('db', () => db.transaction(async (t) => {
+    await timing.time('db', () => transaction(db, async (t) => {
       await db.query(
         `INSERT INTO cases (case_id, type, channel, status, idempotency_key, request_hash, pseudonym_id, registrant_id, passer_number,
             applicant, details, payment_method, created_by, created_at, updated_at)

@@ -16,7 +16,7 @@ import { CreateCaseRequest, parseWith, ResubmissionRequest, RevenueStampRequest,
 import { sqlTime } from '../../db/connection';
 import { resubmitUpdate, revenueStampUpdate, withdrawUpdate } from '../../workflows/case/messages';
 import './cases-openapi';
-import { query } from '../../db/query';
+import { query, transaction } from '../../db/query';
 
 const handleOf = (deps: ApiDeps, caseId: string) => deps.temporal.workflow.getHandle(`case-${caseId}`);
 
@@ -59,7 +59,7 @@ export function caseRoutes(deps: ApiDeps): Router {
     const { passerNumber, ...changes } = body.changes;
     // The corrected data is in place before the workflow resumes and reads it.
     const applicant = { ...(typeof row.applicant === 'string' ? JSON.parse(row.applicant) : row.applicant), ...changes };
-    await db.transaction(async (t) => {
+    await transaction(db, async (t) => {
       await query(db, `UPDATE cases SET applicant = ?, passer_number = COALESCE(?, passer_number), updated_at = ? WHERE case_id = ?`,
         { replacements: [JSON.stringify(applicant), passerNumber ?? null, sqlTime(), row.case_id], transaction: t });
       await deps.services.audit.append({ actor: actor.username, action: 'case.resubmit', purpose: '補正', targetType: 'case',

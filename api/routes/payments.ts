@@ -19,7 +19,7 @@ import { sqlTime } from '../../db/connection';
 import { derivedId } from '../../db/documents';
 import { addDays } from '../../domain/iso-date';
 import { paymentConfirmedSignal } from '../../workflows/case/messages';
-import { query } from '../../db/query';
+import { query, transaction } from '../../db/query';
 
 const WEBHOOK_ACTOR = 'system:payment-gateway';
 
@@ -83,7 +83,7 @@ async function refundForClosedCase(deps: ApiDeps, pay: { payment_id: string; cas
   if (pay.status === 'paid') return 'already_settled'; // the case used it (completed after payment)
   const refund = await services.payments.refund({ paymentId: gatewayPaymentId, amount, reason: 'case closed',
     idempotencyKey: `refund:${pay.payment_id}` });
-  await db.transaction(async (t) => {
+  await transaction(db, async (t) => {
     const now = sqlTime();
     await query(db, "UPDATE payments SET status = 'refunded', amount = ?, confirmed_at = COALESCE(confirmed_at, ?), updated_at = ? WHERE payment_id = ?",
       { replacements: [amount, now, now, pay.payment_id], transaction: t });

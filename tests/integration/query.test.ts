@@ -4,9 +4,9 @@
  * statement without its values.
  */
 import { randomUUID } from 'node:crypto';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
 import { createSequelize } from '../../db/connection';
-import { query } from '../../db/query';
+import { query, transaction } from '../../db/query';
 import { config } from '../helpers/env';
 
 let db: Sequelize;
@@ -71,5 +71,39 @@ describe('query()', () => {
     expect((err as { code?: string }).code).toBe('ER_DUP_ENTRY');
     expect((err as { sql?: string }).sql).toBe('INSERT INTO license_number_seq (case_id) VALUES (?)');
     for (let i = 0; i < 5; i++) await query(db, 'SELECT 1 AS one', { type: QueryTypes.SELECT }); // more than the pool's 2
+  });
+
+  describe('transaction()', () => {
+    const select = 'SELECT case_id FROM license_number_seq WHERE case_id = ?';
+    const insert = 'INSERT INTO license_number_seq (case_id) VALUES (?)';
+
+    it('commits what its function wrote, and answers what it returned', async () => {
+      const id = randomUUID();
+      const out = await transaction(db, async (t) => {
+        await query(db, insert, { replacements: [id], transaction: t });
+        // Seen inside; not yet outside (another connection of the pool).
+        expect(await query(db, select, { replacements: [id], type: QueryTypes.SELECT, transaction: t })).toHaveLength(1);
+        expect(await query(db, select, { replacements: [id], type: QueryTypes.SELECT })).toHaveLength(0);
+        return 'done';
+      });
+      expect(out).toBe('done');
+      expect(await query(db, select, { replacements: [id], type: QueryTypes.SELECT })).toEqual([{ case_id: id }]);
+    });
+
+    it("rolls back when its function throws, Sequelize's own errors included, and keeps the pool whole", async () => {
+      const id = randomUUID();
+      await query(db, insert, { replacements: [id] });
+      const other = randomUUID();
+      for (let i = 0; i < 3; i++) { // more rounds than the pool's 2 connections
+        const err = await transaction(db, async (t) => {
+          await query(db, insert, { replacements: [other], transaction: t });
+          await db.query(insert, { replacements: [id], transaction: t }); // Sequelize on the same handle: a duplicate
+        }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UniqueConstraintError);
+      }
+      expect(await query(db, select, { replacements: [other], type: QueryTypes.SELECT })).toEqual([]);
+      await transaction(db, (t) => query(db, insert, { replacements: [other], transaction: t }));
+      expect(await query(db, select, { replacements: [other], type: QueryTypes.SELECT })).toEqual([{ case_id: other }]);
+    });
   });
 });
