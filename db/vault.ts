@@ -8,11 +8,11 @@
  * Every store and reveal is written to the audit log with actor and purpose, never the number.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { isValidMyNumber } from '../common/mynumber';
 import type { AuditLog } from './audit';
 import { forEachByKeys, insertRows, NUMBERED_KEYS } from './bulk';
-import { query } from './query';
+import { query, transaction } from './query';
 
 export interface VaultKeys {
   ring: Map<string, Buffer>;
@@ -103,29 +103,33 @@ export class MyNumberVault {
     const index = this.blindIndex(myNumber);
     const candidate = randomUUID();
     const enc = this.encrypt(candidate, myNumber);
-    const [, affected] = await query(this.sequelize,
-      `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, key_id, iv, ciphertext, auth_tag, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      { replacements: [candidate, index, enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date()], type: QueryTypes.INSERT },
-    );
-    const created = Number(affected) === 1;
-    const pseudonymId = created ? candidate : await this.findPseudonym(index);
-    await this.audit.append({ actor: access.actor, action: 'my_number.store', purpose: access.purpose,
-      targetType: 'pseudonym', targetId: pseudonymId, outcome: 'ok', detail: { created, caseId: access.caseId ?? null } });
-    return { pseudonymId, created };
+    // The link and its audit entry commit together: no stored number without its record (and one
+    // commit, one log flush, on the applicant's request instead of two).
+    return transaction(this.sequelize, async (t) => {
+      const [, affected] = await query(this.sequelize,
+        `INSERT IGNORE INTO ${this.table} (pseudonym_id, blind_index, key_id, iv, ciphertext, auth_tag, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        { replacements: [candidate, index, enc.keyId, enc.iv, enc.ciphertext, enc.tag, new Date()], type: QueryTypes.INSERT, transaction: t },
+      );
+      const created = Number(affected) === 1;
+      const pseudonymId = created ? candidate : await this.findPseudonym(index, t);
+      await this.audit.append({ actor: access.actor, action: 'my_number.store', purpose: access.purpose,
+        targetType: 'pseudonym', targetId: pseudonymId, outcome: 'ok', detail: { created, caseId: access.caseId ?? null } }, t);
+      return { pseudonymId, created };
+    });
   }
 
-  private async findPseudonym(index: Buffer): Promise<string> {
-    const id = await this.newest(index);
+  private async findPseudonym(index: Buffer, t?: Transaction): Promise<string> {
+    const id = await this.newest(index, t);
     if (!id) throw new VaultError('NOT_FOUND', 'vault entry vanished during store');
     return id;
   }
 
   /** The newest link of a blind index: the person's live entry (or the one being registered). */
-  private async newest(index: Buffer): Promise<string | null> {
+  private async newest(index: Buffer, t?: Transaction): Promise<string | null> {
     const rows = await query<{ pseudonym_id: string }>(this.sequelize,
       `SELECT pseudonym_id FROM ${this.table} WHERE blind_index = ? ORDER BY link_generation DESC LIMIT 1`,
-      { replacements: [index], type: QueryTypes.SELECT });
+      { replacements: [index], type: QueryTypes.SELECT, transaction: t });
     return rows[0]?.pseudonym_id ?? null;
   }
 

@@ -30,6 +30,15 @@ describe('My Number vault', () => {
     expect(await vault.lookup(n, access)).toBe(a.pseudonymId);
   });
 
+  it('when the audit entry of a store cannot be written, then the number is not stored either', async () => {
+    const n = canary();
+    const failing = { append: async () => { throw new Error('audit log unavailable'); } } as unknown as AuditLog;
+    await expect(new MyNumberVault(db, vaultSchema, keys, failing).store(n, access)).rejects.toThrow('audit log unavailable');
+    expect(await vault.lookup(n, access)).toBeNull();
+    const stored = await vault.store(n, access);
+    expect(stored.created).toBe(true);
+  });
+
   it('when the table is read raw, then neither the number nor its digits appear in clear', async () => {
     const n = canary();
     const { pseudonymId } = await vault.store(n, access);
