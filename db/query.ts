@@ -28,8 +28,9 @@ interface Pool {
   releaseConnection(connection: Mysql2Connection): void;
 }
 
-const send = (conn: Mysql2Connection, sql: string) => new Promise<unknown>((resolve, reject) => {
-  conn.query(sql, [], (err, r) => (err ? reject(err) : resolve(r)));
+/** One statement on a held connection; a failure keeps the statement but not its values. */
+const send = (conn: Mysql2Connection, sql: string, values: unknown[] = []) => new Promise<unknown>((resolve, reject) => {
+  conn.query(sql, values, (err, r) => (err ? reject(withoutValues(err, sql)) : resolve(r)));
 });
 
 /**
@@ -86,9 +87,7 @@ export async function query(db: Sequelize, sql: string, o: QueryOptions & { type
   const conn = held ?? await pool.getConnection({ type: 'write' });
   let result: unknown;
   try {
-    result = await new Promise((resolve, reject) => {
-      conn.query(sql, o.replacements ?? [], (err, r) => (err ? reject(withoutValues(err, sql)) : resolve(r)));
-    });
+    result = await send(conn, sql, o.replacements);
   } finally {
     if (!held) pool.releaseConnection(conn);
   }
